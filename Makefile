@@ -1,0 +1,62 @@
+# The front door. Every target first runs scripts/bootstrap, which installs missing Debian
+# packages (quick when nothing is missing). Builds go to build/<preset> (CMakePresets.json).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+CMAKE_QUIET := >/dev/null
+
+.PHONY: all bootstrap demo test models tsan asan clang bench mutants clean
+
+all: test
+
+bootstrap:
+	@bash scripts/bootstrap
+
+# Configure (once) and build one preset: $(call build,<preset>[,<target>])
+define build
+	cmake --preset $(1) $(CMAKE_QUIET)
+	cmake --build --preset $(1) $(if $(2),--target $(2))
+endef
+
+demo: bootstrap
+	$(call build,release,tpl_demo)
+	./build/release/examples/tpl_demo
+
+# Everything CI runs: g++ release (unit, prop, model, stress, install), clang 19 (the same,
+# proving the second compiler), ThreadSanitizer and ASan+UBSan (label `sanitizer`).
+test: bootstrap
+	$(call build,release)
+	ctest --preset release
+	$(call build,clang)
+	ctest --preset clang
+	$(call build,tsan)
+	ctest --preset tsan
+	$(call build,asan)
+	ctest --preset asan
+	@echo "make test: release, clang, tsan and asan suites all passed"
+
+models: bootstrap
+	$(call build,model)
+	ctest --preset model
+
+tsan: bootstrap
+	$(call build,tsan)
+	ctest --preset tsan
+
+asan: bootstrap
+	$(call build,asan)
+	ctest --preset asan
+
+clang: bootstrap
+	$(call build,clang)
+	ctest --preset clang
+
+bench: bootstrap
+	$(call build,release,bench_work_stealing_deque)
+	./build/release/bench/bench_work_stealing_deque
+
+# Weakens each memory order in the lock-free headers one at a time and reruns the models.
+mutants: bootstrap
+	python3 scripts/mutants.py
+
+clean:
+	rm -rf build

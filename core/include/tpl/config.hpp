@@ -1,0 +1,27 @@
+// Sizes that shape tpl's lock-free structures, in one place. Model builds (TPL_MODEL_RELACY)
+// shrink them so a handful of operations reaches the edge cases (a deque that grows after two
+// pushes), the way tokio shrinks its local queue under loom.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace tpl::config {
+
+#if defined(TPL_MODEL_RELACY)
+inline constexpr std::int64_t deque_initial_capacity = 2;
+#else
+// 256 slots (2 KiB of pointers): a worker's deque rarely grows in fork-join workloads, whose
+// depth-first execution keeps the deque about as deep as the recursion.
+inline constexpr std::int64_t deque_initial_capacity = 256;
+#endif
+
+// Keeps the owner's and the thieves' hot indices on separate cache lines (no false sharing).
+// Models use malloc alignment: Relacy's allocator does not honour over-aligned requests.
+#if defined(TPL_MODEL_RELACY)
+inline constexpr std::size_t cache_line_size = alignof(std::max_align_t);
+#else
+inline constexpr std::size_t cache_line_size = 64;
+#endif
+
+}  // namespace tpl::config

@@ -1,0 +1,44 @@
+// Relacy backend: a thread started inside a model is an rl::dyn_thread. The test suite must
+// declare `static const std::size_t dynamic_thread_count` large enough for the threads it starts.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <utility>
+
+#include "tpl/sync/location.hpp"
+#include "tpl/sync/relacy/relacy_include.hpp"
+
+namespace tpl::sync {
+
+class thread {
+ public:
+  explicit thread(std::function<void()> body, location loc = location::current())
+      : body_(std::make_unique<std::function<void()>>(std::move(body))) {
+    detail::exception_state_guard guard;
+    (void)loc;
+    native_->start(&thread::trampoline, body_.get());
+  }
+  thread(thread&&) noexcept = default;
+  thread& operator=(thread&&) = delete;
+  ~thread() {
+    if (native_ && body_) join();
+  }
+
+  void join(location = location::current()) {
+    detail::exception_state_guard guard;
+    native_->join();
+    body_.reset();
+  }
+
+ private:
+  static void* trampoline(void* body) {
+    (*static_cast<std::function<void()>*>(body))();
+    return nullptr;
+  }
+
+  std::unique_ptr<rl::dyn_thread> native_ = std::make_unique<rl::dyn_thread>();
+  std::unique_ptr<std::function<void()>> body_;
+};
+
+}  // namespace tpl::sync

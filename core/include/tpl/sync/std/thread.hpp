@@ -1,0 +1,29 @@
+// Production backend: starting and joining a thread.
+#pragma once
+
+#include <functional>
+#include <thread>
+#include <utility>
+
+#include "tpl/sync/location.hpp"
+
+namespace tpl::sync {
+
+// A joinable thread. Unlike std::thread, destruction without join() joins (no std::terminate):
+// a facade that is also used in model tests must not have a path that aborts the checker.
+class thread {
+ public:
+  explicit thread(std::function<void()> body, location = location::current()) : native_(std::move(body)) {}
+  thread(thread&&) noexcept = default;
+  thread& operator=(thread&&) = delete;
+  ~thread() {
+    if (native_.joinable()) native_.join();
+  }
+
+  void join(location = location::current()) { native_.join(); }
+
+ private:
+  std::thread native_;
+};
+
+}  // namespace tpl::sync
