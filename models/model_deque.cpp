@@ -16,7 +16,9 @@
 //   one_thief_two_steals     owner push 3, pop all vs 1 thief x 2 steals    context bound 3
 //   two_thieves              owner push 3, pop all vs 2 thieves x 1 steal   context bound 2
 //   steal_during_grow        owner push 4 (grows 2->4), pop all vs 2 thieves x 2 steals
-//                                                                            context bound 1
+//                                                                            context bound 2
+//   long_random_mix          owner push 7 with pops between (grows 2->4->8) vs 2 thieves x 3
+//                            steals: deeper than any bounded search here    random, 300k runs
 // The build also compiles this file against a copy of the deque with a planted bug (push
 // publishes `bottom` relaxed instead of release); ctest expects that binary to fail.
 #include <array>
@@ -100,6 +102,7 @@ using push_pop_vs_one_thief = deque_suite<3, 1, 1, 1, 2, pop_step, 3>;
 using one_thief_two_steals = deque_suite<3, 1, 2, 1, 2, 3>;
 using two_thieves = deque_suite<3, 2, 1, 1, 2, 3>;
 using steal_during_grow = deque_suite<4, 2, 2, 1, 2, 3, 4>;
+using long_random_mix = deque_suite<7, 2, 3, 1, 2, 3, pop_step, 4, 5, 6, pop_step, 7>;
 
 }  // namespace
 
@@ -120,7 +123,10 @@ int main(int argc, char** argv) {
                                      search::context_bound(2)),
           make_scenario<steal_during_grow>("steal_during_grow",
                                            "two thieves steal twice each while the owner grows the buffer",
-                                           search::context_bound(1)),
+                                           search::context_bound(2)),
+          make_scenario<long_random_mix>("long_random_mix",
+                                         "7 items, two growths, pops between pushes, 2 thieves x 3 steals",
+                                         search::random(300'000)),
       },
       argc, argv);
 }

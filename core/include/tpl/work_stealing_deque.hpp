@@ -180,8 +180,9 @@ class work_stealing_deque {
   }
 
   std::optional<T> pop() {
-    // relaxed: only the owner writes bottom_ and buffer_.
+    // relaxed: only the owner writes bottom_, so it reads its own last store.
     const std::int64_t bottom = bottom_.load(std::memory_order_relaxed) - 1;
+    // relaxed: only the owner writes buffer_.
     buffer* current = buffer_.load(std::memory_order_relaxed);
     // relaxed: ordered before the load of top_ below by the seq_cst fence between them.
     bottom_.store(bottom, std::memory_order_relaxed);
@@ -199,11 +200,12 @@ class work_stealing_deque {
     T item = current->get(bottom);
     if (top != bottom) return item;  // more than one item: no thief can reach this one
     // The last item: race the thieves for it with a CAS on top_, like a steal.
-    // seq_cst: keeps the race in the single total order with both fences (Lê et al.); the
-    // losing side is the one whose CAS comes second. relaxed on failure: a lost race only
-    // restores bottom_ below, reading nothing published.
-    const bool won = top_.compare_exchange_strong(top, top + 1, std::memory_order_seq_cst,
-                                                  std::memory_order_relaxed);
+    // relaxed: which side gets the item is decided by the CAS's atomicity alone (all RMWs on
+    // top_ are totally ordered, so exactly one of two CASes from `top` succeeds); the store->load
+    // ordering the race needs comes from the fences, not from this CAS; and the owner reads
+    // nothing another thread published through top_. (Lê et al. use seq_cst; see
+    // docs/memory-orders.md for why it buys nothing here.)
+    const bool won = top_.compare_exchange_strong(top, top + 1, std::memory_order_relaxed, std::memory_order_relaxed);
     // relaxed: the deque is now empty (top_ == bottom + 1 == bottom_); nothing is published.
     bottom_.store(bottom + 1, std::memory_order_relaxed);
     if (!won) return std::nullopt;
@@ -225,10 +227,12 @@ class work_stealing_deque {
     // is seen with the slots copied into it.
     buffer* current = buffer_.load(std::memory_order_acquire);
     T item = current->get(top);
-    // seq_cst: claims index `top` against other thieves and against pop()'s CAS for the last
-    // item, in the total order with the fences; its release half pairs with push()'s acquire
-    // load of top_. relaxed on failure: the loser discards the item it read and reports it.
-    if (!top_.compare_exchange_strong(top, top + 1, std::memory_order_seq_cst, std::memory_order_relaxed)) {
+    // release: pairs with push()'s acquire load of top_: this thief's read of slot `top` just
+    // above happens-before the owner reuses that slot after a wrap-around (it only reuses it
+    // once it sees top_ past it). Which thief, or the owner, gets the item is decided by the
+    // CAS's atomicity, not its order (docs/memory-orders.md; Lê et al. use seq_cst). relaxed on
+    // failure: the loser discards the item it read and reports lost_race.
+    if (!top_.compare_exchange_strong(top, top + 1, std::memory_order_release, std::memory_order_relaxed)) {
       return steal_result<T>::lost_race();
     }
     return steal_result<T>::success(item);

@@ -1,0 +1,266 @@
+#!/usr/bin/env python3
+"""Memory-order mutation testing of tpl's lock-free code against its Relacy models.
+
+For every explicit memory order in the lock-free headers (core/include/tpl, outside the sync/
+facade itself), build one mutant per weaker order that is still legal for that operation,
+rebuild the Relacy models against it, run them, and report whether a model caught it:
+
+    seq_cst -> acq_rel / acquire / release      (read-modify-write and fence)
+    seq_cst -> acquire (load), release (store)
+    acq_rel -> acquire / release                (read-modify-write and fence)
+    acquire / release -> relaxed
+
+A compare-exchange's failure order is mutated on its own (acquire/seq_cst -> weaker), and a
+success order is never weakened below its failure order (the facade rejects that pairing).
+
+A survivor must be justified in docs/memory-orders.md: a row of its "Survivors" table that
+quotes the operation's code and the weakening (e.g. `seq_cst -> acq_rel`). The script prints the
+table and exits non-zero if any survivor lacks a justification (or if a mutant fails to build).
+
+The mutants are built in a copy of the tree (build/mutants/src), so an interrupted run never
+leaves a weakened header in the working tree.
+
+Usage: scripts/mutants.py [--only SUBSTRING] [--keep-going]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "build" / "mutants"
+COPY = WORK / "src"
+BUILD = WORK / "build"
+DOC = ROOT / "docs" / "memory-orders.md"
+# Lock-free headers: everything under core/include/tpl except the facade that maps orders.
+SCAN_ROOT = ROOT / "core" / "include" / "tpl"
+EXCLUDED_DIRS = {"sync"}
+MODEL_TIMEOUT_S = 300
+
+ORDER = re.compile(r"std::memory_order_(relaxed|consume|acquire|release|acq_rel|seq_cst)")
+RMW_WEAKER = {"seq_cst": ["acq_rel", "acquire", "release"], "acq_rel": ["acquire", "release"],
+              "acquire": ["relaxed"], "release": ["relaxed"]}
+LOAD_WEAKER = {"seq_cst": ["acquire"], "acquire": ["relaxed"]}
+STORE_WEAKER = {"seq_cst": ["release"], "release": ["relaxed"]}
+FAILURE_WEAKER = {"seq_cst": ["acquire"], "acquire": ["relaxed"]}
+STRENGTH = {"relaxed": 0, "consume": 1, "acquire": 1, "release": 1, "acq_rel": 2, "seq_cst": 3}
+
+
+@dataclasses.dataclass
+class Mutant:
+    path: Path            # relative to ROOT
+    line: int             # 1-based
+    column: int           # where the order token starts
+    code: str             # the statement, whitespace-normalised (the key docs quote)
+    kind: str             # load / store / rmw / cas-success / cas-failure / fence
+    original: str
+    weakened: str
+    result: str = ""      # killed / survived / build-failed / timeout
+    killed_by: str = ""
+    justified: bool = False
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+def statement_at(lines: list[str], index: int) -> tuple[str, int]:
+    """The statement containing line `index`: from the line where it starts to the `;`."""
+    start = index
+    while start > 0 and not lines[start - 1].rstrip().endswith((";", "{", "}")) \
+            and not lines[start - 1].lstrip().startswith("//"):
+        start -= 1
+    end = index
+    while end < len(lines) - 1 and ";" not in lines[end] and not lines[end].rstrip().endswith("{"):
+        end += 1
+    text = " ".join(part.strip() for part in lines[start:end + 1])
+    return re.sub(r"\s+", " ", text), start
+
+
+def classify(statement: str, order_index_in_statement: int, orders_in_statement: int) -> str:
+    if "atomic_thread_fence" in statement:
+        return "fence"
+    if "compare_exchange" in statement:
+        return "cas-success" if order_index_in_statement == 0 else "cas-failure"
+    if re.search(r"\.load\(", statement):
+        return "load"
+    if re.search(r"\.store\(", statement) or re.search(r"\bput\(", statement):
+        return "store"
+    return "rmw"
+
+
+def find_mutants() -> list[Mutant]:
+    mutants: list[Mutant] = []
+    for path in sorted(SCAN_ROOT.rglob("*.hpp")):
+        relative = path.relative_to(SCAN_ROOT)
+        if relative.parts[0] in EXCLUDED_DIRS:
+            continue
+        lines = path.read_text().splitlines()
+        for index, line in enumerate(lines):
+            code_part = line.split("//", 1)[0]
+            matches = list(ORDER.finditer(code_part))
+            if not matches:
+                continue
+            statement, start = statement_at(lines, index)
+            all_orders = ORDER.findall(statement)
+            preceding = " ".join(l.split("//", 1)[0] for l in lines[start:index])
+            for match in matches:
+                original = match.group(1)
+                # Which of the statement's orders this is (a CAS has success, then failure).
+                position = len(ORDER.findall(preceding + " " + code_part[:match.start()]))
+                kind = classify(statement, position, len(all_orders))
+                table = {"load": LOAD_WEAKER, "store": STORE_WEAKER, "cas-failure": FAILURE_WEAKER}.get(kind, RMW_WEAKER)
+                for weaker in table.get(original, []):
+                    if kind == "cas-success" and len(all_orders) == 2:
+                        failure = all_orders[1]
+                        if STRENGTH[weaker] < STRENGTH[failure] or (weaker == "release" and failure != "relaxed"):
+                            continue  # would pair a success order weaker than its failure order
+                    mutants.append(Mutant(path.relative_to(ROOT), index + 1, match.start(), statement, kind,
+                                          original, weaker))
+    return mutants
+
+
+def justified(mutant: Mutant, doc_text: str) -> bool:
+    """A Survivors-table row of docs/memory-orders.md quoting the code and the weakening."""
+    in_survivors = doc_text.split("## Survivors", 1)[-1] if "## Survivors" in doc_text else ""
+    key = mutant.code.split("//")[0].strip().rstrip(";")
+    for row in in_survivors.splitlines():
+        if not row.startswith("|"):
+            continue
+        normalised = re.sub(r"\s+", " ", row.replace("`", ""))
+        if key in normalised and f"{mutant.original} → {mutant.weakened}" in normalised:
+            return True
+    return False
+
+
+def run(command: list[str], cwd: Path, timeout: int | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=timeout)
+
+
+def prepare_copy() -> list[Path]:
+    if COPY.exists():
+        shutil.rmtree(COPY)
+    COPY.mkdir(parents=True)
+    for item in ["CMakeLists.txt", "cmake", "core", "models"]:
+        source = ROOT / item
+        if source.is_dir():
+            shutil.copytree(source, COPY / item)
+        else:
+            shutil.copy2(source, COPY / item)
+    configure = run(["cmake", "-S", str(COPY), "-B", str(BUILD), "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release",
+                     "-DCMAKE_CXX_COMPILER=g++", "-DTPL_BUILD_TESTS=OFF", "-DTPL_BUILD_BENCH=OFF",
+                     "-DTPL_BUILD_EXAMPLES=OFF", "-DTPL_BUILD_MODELS=ON", "-DTPL_MODEL_PLANTED_BUG=OFF"], ROOT)
+    if configure.returncode != 0:
+        sys.exit("mutants: configuring the model build failed:\n" + configure.stdout)
+    build = run(["cmake", "--build", str(BUILD)], ROOT)
+    if build.returncode != 0:
+        sys.exit("mutants: the unmutated models do not build:\n" + build.stdout)
+    models = sorted((BUILD / "models").glob("model_*"))
+    models = [m for m in models if m.is_file() and os.access(m, os.X_OK)]
+    for model in models:
+        baseline = run([str(model)], ROOT, timeout=MODEL_TIMEOUT_S)
+        if baseline.returncode != 0:
+            sys.exit(f"mutants: {model.name} fails without any mutation:\n{baseline.stdout[-3000:]}")
+    return models
+
+
+def apply(mutant: Mutant, original_text: str) -> str:
+    lines = original_text.splitlines(keepends=True)
+    line = lines[mutant.line - 1]
+    token = f"std::memory_order_{mutant.original}"
+    assert line[mutant.column:mutant.column + len(token)] == token, (mutant.where, line)
+    lines[mutant.line - 1] = line[:mutant.column] + f"std::memory_order_{mutant.weakened}" + \
+        line[mutant.column + len(token):]
+    return "".join(lines)
+
+
+def evaluate(mutant: Mutant, models: list[Path]) -> None:
+    target = COPY / mutant.path
+    pristine = target.read_text()
+    try:
+        target.write_text(apply(mutant, pristine))
+        build = run(["cmake", "--build", str(BUILD)], ROOT)
+        if build.returncode != 0:
+            mutant.result, mutant.killed_by = "build-failed", build.stdout[-400:]
+            return
+        for model in models:
+            try:
+                outcome = run([str(model)], ROOT, timeout=MODEL_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                mutant.result, mutant.killed_by = "timeout", model.name
+                return
+            if outcome.returncode != 0:
+                failed = re.findall(r"^--- (\S+): FAILED", outcome.stdout, re.MULTILINE)
+                report = re.search(r"\] \d+: ([A-Z][A-Z ]+[A-Z])", outcome.stdout)
+                mutant.result = "killed"
+                mutant.killed_by = f"{model.name}:{','.join(failed) if failed else '?'}" + \
+                    (f" ({report.group(1).lower()})" if report else "")
+                return
+        mutant.result = "survived"
+    finally:
+        target.write_text(pristine)
+        os.utime(target)  # make sure the next build sees the restored file as changed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", help="mutate only lines whose code contains this text")
+    parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    args = parser.parse_args()
+
+    mutants = find_mutants()
+    if args.only:
+        mutants = [m for m in mutants if args.only in m.code]
+    if args.list:
+        for m in mutants:
+            print(f"{m.where:55} {m.kind:11} {m.original} -> {m.weakened}   {m.code[:70]}")
+        return 0
+    if not mutants:
+        sys.exit("mutants: no memory orders found to mutate")
+
+    started = time.monotonic()
+    models = prepare_copy()
+    print(f"{len(mutants)} mutants; models: {', '.join(m.name for m in models)}", flush=True)
+    doc_text = DOC.read_text() if DOC.exists() else ""
+    for number, mutant in enumerate(mutants, 1):
+        began = time.monotonic()
+        evaluate(mutant, models)
+        mutant.justified = mutant.result == "survived" and justified(mutant, doc_text)
+        print(f"[{number}/{len(mutants)}] {mutant.where} {mutant.original} -> {mutant.weakened}: "
+              f"{mutant.result} {mutant.killed_by} ({time.monotonic() - began:.1f} s)", flush=True)
+
+    print()
+    print("| file:line | operation | original → weakened | result |")
+    print("|---|---|---|---|")
+    for m in mutants:
+        code = m.code.split("//")[0].strip()
+        if len(code) > 80:
+            code = code[:77] + "..."
+        if m.result == "killed":
+            verdict = f"killed by {m.killed_by}"
+        elif m.result == "survived":
+            verdict = "survived, justified in docs/memory-orders.md" if m.justified else "SURVIVED, NOT JUSTIFIED"
+        else:
+            verdict = f"{m.result.upper()} {m.killed_by[:60]}"
+        print(f"| {m.where} | `{code}` | {m.original} → {m.weakened} | {verdict} |")
+    killed = sum(m.result == "killed" for m in mutants)
+    survived = [m for m in mutants if m.result == "survived"]
+    unjustified = [m for m in survived if not m.justified]
+    broken = [m for m in mutants if m.result in ("build-failed", "timeout")]
+    print(f"\n{len(mutants)} mutants: {killed} killed, {len(survived)} survived "
+          f"({len(survived) - len(unjustified)} justified), {len(broken)} build failures/timeouts; "
+          f"{time.monotonic() - started:.0f} s")
+    return 1 if unjustified or broken else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
