@@ -16,6 +16,19 @@ inline constexpr std::int64_t deque_initial_capacity = 2;
 inline constexpr std::int64_t deque_initial_capacity = 256;
 #endif
 
+// How many times an idle worker looks for work (first with a pause instruction, then yielding
+// its time slice) before it goes to sleep. Models use 1: spinning adds nothing to check.
+#if defined(TPL_MODEL_RELACY)
+inline constexpr int idle_spin_rounds = 1;
+#else
+inline constexpr int idle_spin_rounds = 64;
+#endif
+
+// How deep a worker may nest while it waits for a join and runs other work meanwhile
+// ("helping"). Past this it only runs its own pending child or sleeps until the join is done,
+// so helping cannot overflow the stack however the computation recurses.
+inline constexpr int max_help_depth = 32;
+
 // Keeps the owner's and the thieves' hot indices on separate cache lines (no false sharing).
 // Models use malloc alignment: Relacy's allocator does not honour over-aligned requests.
 #if defined(TPL_MODEL_RELACY)

@@ -1,0 +1,240 @@
+// .NET's Parallel.Invoke / Parallel.For / Parallel.ForEach on tpl's work-stealing pool.
+//
+// Fork-join: each fork is a work item on the forking frame's stack (no allocation), pushed on
+// the worker's deque; the frame runs its first piece itself and then joins the rest, running a
+// child that nobody stole inline. Called from a thread that is not a pool worker, the whole
+// computation is submitted to the pool and the caller blocks until it ends.
+//
+// Exceptions: every piece that starts runs to its end; all exceptions are collected, in the
+// order of the pieces for parallel_invoke, and rethrown together as one
+// tpl::aggregate_exception after every started piece has ended. In parallel_for, once an
+// iteration has thrown no new iteration starts (as in .NET, iterations already running finish).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <iterator>
+#include <mutex>
+#include <ranges>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "tpl/aggregate_exception.hpp"
+#include "tpl/detail/pool_worker.hpp"
+#include "tpl/thread_pool.hpp"
+
+namespace tpl {
+
+struct parallel_options {
+  thread_pool* pool = nullptr;  // nullptr: the calling worker's pool, else the default pool
+  std::int64_t grain = 0;       // parallel_for: most iterations per leaf; 0 chooses (see below)
+};
+
+namespace detail {
+
+inline thread_pool& choose_pool(const parallel_options& options) {
+  if (options.pool != nullptr) return *options.pool;
+  if (current_worker != nullptr) return current_worker->pool();
+  return thread_pool::default_pool();
+}
+
+// A forked callable: runs `fn` and records its exception for the joiner.
+template <class Fn>
+struct fork_of : fork_item {
+  explicit fork_of(Fn& callable) : fork_item{}, fn(&callable) { run = &fork_of::run_fork; }
+  static void run_fork(work_item* self, bool via_scheduler) {
+    auto* me = static_cast<fork_of*>(self);
+    try {
+      (*me->fn)();
+    } catch (...) {
+      me->error = std::current_exception();
+    }
+    if (via_scheduler) me->signal_joiner();
+  }
+  Fn* fn;
+};
+
+// Runs `body(worker)` on a worker of `pool`: directly when the caller is one, otherwise as a
+// root item from outside, blocking the caller (not a worker) until it has run.
+template <class Body>
+void run_on_worker(thread_pool& pool, Body& body) {
+  if (pool_worker* worker = pool.current_worker()) {
+    body(*worker);
+    return;
+  }
+  struct root_item : work_item {
+    Body* body = nullptr;
+    std::exception_ptr error;
+    sync::mutex mutex;
+    sync::condition_variable finished_changed;
+    bool finished = false;  // under mutex
+    static void run_root(work_item* self, bool) {
+      auto* me = static_cast<root_item*>(self);
+      try {
+        (*me->body)(*current_worker);
+      } catch (...) {
+        me->error = std::current_exception();
+      }
+      // Notify under the lock: the waiter cannot return (and destroy this item, which lives
+      // on its stack) before the unlock, and nothing here touches the item after it.
+      sync::lock_guard lock(me->mutex);
+      me->finished = true;
+      me->finished_changed.notify_one();
+    }
+  } root;
+  root.run = &root_item::run_root;
+  root.body = &body;
+  pool.submit_item(&root);
+  root.mutex.lock();
+  root.finished_changed.wait(root.mutex, [&] { return root.finished; });
+  root.mutex.unlock();
+  if (root.error) std::rethrow_exception(root.error);
+}
+
+template <class First, class... Rest, std::size_t... Index>
+void invoke_on_worker(pool_worker& worker, std::index_sequence<Index...>, First& first, Rest&... rest) {
+  std::tuple<fork_of<Rest>...> children(rest...);
+  idle_sleeper& sleeper = worker.pool().intake().sleeper();
+  ((std::get<Index>(children).sleeper = &sleeper), ...);
+  // Push the last piece first, so the deque's newest item is the second piece: joins then pop
+  // them back in order while nobody steals.
+  constexpr std::size_t count = sizeof...(Rest);
+  ((worker.push(&std::get<count - 1 - Index>(children))), ...);
+  std::exception_ptr first_error;
+  try {
+    first();
+  } catch (...) {
+    first_error = std::current_exception();
+  }
+  ((worker.join(std::get<Index>(children))), ...);
+  if (first_error == nullptr && ((std::get<Index>(children).error == nullptr) && ...)) return;
+  std::vector<std::exception_ptr> errors;
+  if (first_error) errors.push_back(first_error);
+  ((std::get<Index>(children).error ? errors.push_back(std::get<Index>(children).error) : void()), ...);
+  throw aggregate_exception(std::move(errors));
+}
+
+// Shared by all leaves of one parallel_for.
+template <class Body>
+struct loop_state {
+  Body& body;
+  std::int64_t worker_count;
+  sync::atomic<bool> failed{false};
+  std::mutex errors_mutex;
+  std::vector<std::exception_ptr> errors;  // under errors_mutex
+
+  void record(std::exception_ptr error) {
+    {
+      std::lock_guard lock(errors_mutex);
+      errors.push_back(std::move(error));
+    }
+    // relaxed: a hint to stop starting iterations; the exceptions themselves are read after
+    // the joins, which order them.
+    failed.store(true, std::memory_order_relaxed);
+  }
+  [[nodiscard]] bool stop_requested() const {
+    // relaxed: a hint (see record()).
+    return failed.load(std::memory_order_relaxed);
+  }
+};
+
+template <class Body>
+void run_range(pool_worker& worker, loop_state<Body>& state, std::int64_t first, std::int64_t last,
+               std::int64_t grain) {
+  while (last - first > grain) {
+    const std::int64_t middle = first + (last - first) / 2;
+    auto right_half = [&state, &worker, middle, last, grain] {
+      pool_worker& runner = *current_worker;
+      // A stolen half means some worker ran dry: split it finer than planned so the work
+      // keeps spreading (TBB's auto partitioner does the same on steals).
+      const std::int64_t finer = std::max<std::int64_t>(1, (last - middle) / (2 * state.worker_count));
+      run_range(runner, state, middle, last, &runner == &worker ? grain : std::min(grain, finer));
+    };
+    fork_of<decltype(right_half)> child(right_half);
+    child.sleeper = &worker.pool().intake().sleeper();
+    worker.push(&child);
+    try {
+      run_range(worker, state, first, middle, grain);
+    } catch (...) {
+      state.record(std::current_exception());
+    }
+    worker.join(child);
+    if (child.error) state.record(child.error);
+    return;
+  }
+  for (std::int64_t index = first; index < last && !state.stop_requested(); ++index) {
+    try {
+      state.body(index);
+    } catch (...) {
+      state.record(std::current_exception());
+    }
+  }
+}
+
+}  // namespace detail
+
+// Runs every callable, potentially in parallel, and returns when all have run. Exceptions:
+// see the header comment.
+template <class... Work>
+  requires(sizeof...(Work) >= 1 && (std::is_invocable_v<Work&> && ...))
+void parallel_invoke(const parallel_options& options, Work&&... work) {
+  auto body = [&](detail::pool_worker& worker) {
+    if constexpr (sizeof...(Work) == 1) {
+      try {
+        (work(), ...);
+      } catch (...) {
+        throw aggregate_exception({std::current_exception()});
+      }
+    } else {
+      detail::invoke_on_worker(worker, std::make_index_sequence<sizeof...(Work) - 1>{}, work...);
+    }
+  };
+  detail::run_on_worker(detail::choose_pool(options), body);
+}
+
+template <class... Work>
+  requires(sizeof...(Work) >= 1 && (std::is_invocable_v<Work&> && ...))
+void parallel_invoke(Work&&... work) {
+  parallel_invoke(parallel_options{}, std::forward<Work>(work)...);
+}
+
+// Calls body(i) for every i in [first, last), potentially in parallel. The range is split in
+// halves down to a grain: options.grain if set, else about 8 leaves per worker, and a half that
+// gets stolen is split finer (see run_range). Exceptions: see the header comment.
+template <std::integral Index, class Body>
+  requires std::is_invocable_v<Body&, Index>
+void parallel_for(Index first, Index last, Body&& body, const parallel_options& options = {}) {
+  if (!(first < last)) return;
+  thread_pool& pool = detail::choose_pool(options);
+  const std::int64_t begin = static_cast<std::int64_t>(first);
+  const std::int64_t end = static_cast<std::int64_t>(last);
+  auto call = [&body](std::int64_t index) { body(static_cast<Index>(index)); };
+  detail::loop_state<decltype(call)> state{call, static_cast<std::int64_t>(pool.worker_count())};
+  const std::int64_t grain =
+      options.grain > 0 ? options.grain : std::max<std::int64_t>(1, (end - begin) / (8 * state.worker_count));
+  auto root = [&](detail::pool_worker& worker) { detail::run_range(worker, state, begin, end, grain); };
+  detail::run_on_worker(pool, root);
+  if (!state.errors.empty()) throw aggregate_exception(std::move(state.errors));
+}
+
+// Calls body(element) for every element of `range`, potentially in parallel.
+template <std::ranges::input_range Range, class Body>
+  requires std::is_invocable_v<Body&, std::ranges::range_reference_t<Range>>
+void parallel_for_each(Range&& range, Body&& body, const parallel_options& options = {}) {
+  if constexpr (std::ranges::random_access_range<Range> && std::ranges::sized_range<Range>) {
+    auto begin = std::ranges::begin(range);
+    const auto count = static_cast<std::int64_t>(std::ranges::size(range));
+    parallel_for(std::int64_t{0}, count, [&](std::int64_t index) { body(begin[index]); }, options);
+  } else {
+    // Not random access: remember where each element is, then split that.
+    std::vector<std::ranges::iterator_t<Range>> positions;
+    for (auto it = std::ranges::begin(range); it != std::ranges::end(range); ++it) positions.push_back(it);
+    parallel_for(std::size_t{0}, positions.size(), [&](std::size_t index) { body(*positions[index]); }, options);
+  }
+}
+
+}  // namespace tpl
