@@ -38,8 +38,17 @@ thread_pool::~thread_pool() {
                stderr);
     std::terminate();
   }
+  shutdown();
+}
+
+void thread_pool::shutdown() {
+  if (current_worker() != nullptr) {
+    throw invalid_operation("thread_pool::shutdown: called from one of the pool's own workers (it would wait for itself)");
+  }
+  if (joined_) return;
   intake_.begin_shutdown();
   for (sync::thread& thread : threads_) thread.join();
+  joined_ = true;
 }
 
 thread_pool& thread_pool::default_pool() {

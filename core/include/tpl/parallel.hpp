@@ -121,6 +121,7 @@ void invoke_on_worker(pool_worker& worker, std::index_sequence<Index...>, First&
 // Shared by all leaves of one parallel_for.
 template <class Body>
 struct loop_state {
+  loop_state(Body& loop_body, std::int64_t workers) : body(loop_body), worker_count(workers) {}
   Body& body;
   std::int64_t worker_count;
   sync::atomic<bool> failed{false};
@@ -213,7 +214,7 @@ void parallel_for(Index first, Index last, Body&& body, const parallel_options& 
   const std::int64_t begin = static_cast<std::int64_t>(first);
   const std::int64_t end = static_cast<std::int64_t>(last);
   auto call = [&body](std::int64_t index) { body(static_cast<Index>(index)); };
-  detail::loop_state<decltype(call)> state{call, static_cast<std::int64_t>(pool.worker_count())};
+  detail::loop_state<decltype(call)> state(call, static_cast<std::int64_t>(pool.worker_count()));
   const std::int64_t grain =
       options.grain > 0 ? options.grain : std::max<std::int64_t>(1, (end - begin) / (8 * state.worker_count));
   auto root = [&](detail::pool_worker& worker) { detail::run_range(worker, state, begin, end, grain); };

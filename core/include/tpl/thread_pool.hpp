@@ -10,8 +10,9 @@
 // on a two-phase event count that cannot lose a wake-up (detail/idle_sleeper.hpp, modelled in
 // models/model_pool_sleep.cpp); a sleeping pool uses no CPU.
 //
-// Shutdown. The destructor stops accepting external submissions, lets the workers finish
-// everything already queued (including work that queued work forks), then joins them.
+// Shutdown. shutdown() (and the destructor) stops accepting external submissions, lets the
+// workers finish everything already queued (including work that queued work forks), then
+// joins them.
 // submit() from outside the pool after shutdown began throws tpl::invalid_operation; work is
 // never dropped silently. Destroying a pool from one of its own workers is a contract
 // violation reported before std::terminate (it would wait for itself).
@@ -67,6 +68,11 @@ class thread_pool {
 
   thread_pool(const thread_pool&) = delete;
   thread_pool& operator=(const thread_pool&) = delete;
+
+  // Stops accepting work from outside, runs everything queued, joins the workers. The
+  // destructor does this; calling it earlier is allowed, and a second call does nothing.
+  // Throws tpl::invalid_operation when called from one of the pool's own workers.
+  void shutdown();
 
   // The process-wide pool, created on first use with one worker per hardware thread.
   static thread_pool& default_pool();
@@ -128,6 +134,7 @@ class thread_pool {
   detail::pool_intake<detail::work_item*> intake_;
   std::vector<std::unique_ptr<detail::pool_worker>> workers_;
   std::vector<sync::thread> threads_;
+  bool joined_ = false;  // shutdown() has joined the workers; touched by the owning thread only
 };
 
 }  // namespace tpl

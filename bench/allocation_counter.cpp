@@ -1,0 +1,26 @@
+// Replaces the global operator new/delete with counting versions over malloc/free. In a file
+// of its own: g++ warns (mismatched-new-delete) when it sees the replacement and a call to
+// free() of its result in one translation unit, though replacing both is exactly the point.
+#include "allocation_counter.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+namespace {
+// relaxed: a statistic read after the measured work was joined.
+std::atomic<std::uint64_t> allocations{0};
+}  // namespace
+
+std::uint64_t tpl_bench::allocation_count() noexcept { return allocations.load(std::memory_order_relaxed); }
+
+void* operator new(std::size_t size) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* storage = std::malloc(size == 0 ? 1 : size)) return storage;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) { return ::operator new(size); }
+void operator delete(void* storage) noexcept { std::free(storage); }
+void operator delete[](void* storage) noexcept { std::free(storage); }
+void operator delete(void* storage, std::size_t) noexcept { std::free(storage); }
+void operator delete[](void* storage, std::size_t) noexcept { std::free(storage); }

@@ -1,0 +1,9 @@
+// Counts calls of the global operator new in a benchmark binary (allocation_counter.cpp
+// replaces it), so a benchmark can report heap allocations per task.
+#pragma once
+
+#include <cstdint>
+
+namespace tpl_bench {
+std::uint64_t allocation_count() noexcept;
+}

@@ -1,0 +1,402 @@
+// The classic fork-join workloads on tpl, oneTBB (tbb::task_group in a task_arena), OpenMP
+// tasks and plain serial code, in one run, at 1 and 2 workers. Google Benchmark times each
+// (real time, several iterations); a table at the end gives seconds, ns per task and the ratio
+// to oneTBB. Every result is checked against the known answer; a wrong one aborts the run.
+//
+//   fib(30)      one task per call, no cutoff: 2,692,537 calls (1,346,268 forks)
+//   skynet       10-ary tree, 1,000,000 leaves, 1,111,111 tasks, sum 499999500000
+//   nqueens(11)  one task per valid placement, 2680 solutions
+//   reduce       recursive halving over 50M integers down to 4096-element leaves
+//
+// `bench_fork_join --memory` runs tpl's fib(30) once and reports heap allocations per task and
+// the process's peak resident memory (run as its own process so nothing else is counted).
+#include <benchmark/benchmark.h>
+#include <omp.h>
+#include <sys/resource.h>
+#include <tbb/global_control.h>
+#include <tbb/task_arena.h>
+#include <tbb/task_group.h>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <new>
+#include <numeric>
+#include <string>
+#include <tpl/parallel.hpp>
+#include <tpl/thread_pool.hpp>
+#include <utility>
+#include <vector>
+
+#include "allocation_counter.hpp"
+
+namespace {
+
+constexpr int fib_n = 30;
+constexpr std::int64_t fib_answer = 832040;
+constexpr std::int64_t fib_tasks = 2'692'537;  // calls of fib for n = 30
+constexpr int skynet_leaves = 1'000'000;
+constexpr std::int64_t skynet_answer = 499'999'500'000;
+constexpr std::int64_t skynet_tasks = 1'111'111;
+constexpr int queens_n = 11;
+constexpr std::int64_t queens_answer = 2680;
+constexpr std::int64_t reduce_size = 50'000'000;
+constexpr std::int64_t reduce_grain = 4096;
+
+void check(bool ok, const char* what) {
+  if (!ok) {
+    std::fprintf(stderr, "WRONG RESULT: %s\n", what);
+    std::abort();
+  }
+}
+
+// ---------------- serial ----------------
+std::int64_t serial_fib(int n) { return n < 2 ? n : serial_fib(n - 1) + serial_fib(n - 2); }
+std::int64_t serial_skynet(std::int64_t number, std::int64_t size) {
+  if (size == 1) return number;
+  std::int64_t sum = 0;
+  for (std::int64_t child = 0; child < 10; ++child) sum += serial_skynet(number + child * (size / 10), size / 10);
+  return sum;
+}
+bool queen_fits(const std::array<int, 16>& columns, int row, int column) {
+  for (int earlier = 0; earlier < row; ++earlier) {
+    const int other = columns[static_cast<std::size_t>(earlier)];
+    if (other == column || other - column == row - earlier || column - other == row - earlier) return false;
+  }
+  return true;
+}
+std::int64_t serial_queens(std::array<int, 16> columns, int row) {
+  if (row == queens_n) return 1;
+  std::int64_t found = 0;
+  for (int column = 0; column < queens_n; ++column) {
+    if (!queen_fits(columns, row, column)) continue;
+    columns[static_cast<std::size_t>(row)] = column;
+    found += serial_queens(columns, row + 1);
+  }
+  return found;
+}
+std::int64_t count_queen_tasks(std::array<int, 16> columns, int row) {
+  if (row == queens_n) return 0;
+  std::int64_t tasks = 0;
+  for (int column = 0; column < queens_n; ++column) {
+    if (!queen_fits(columns, row, column)) continue;
+    columns[static_cast<std::size_t>(row)] = column;
+    tasks += 1 + count_queen_tasks(columns, row + 1);
+  }
+  return tasks;
+}
+const std::vector<std::int32_t>& reduce_data() {
+  static const std::vector<std::int32_t> data = [] {
+    std::vector<std::int32_t> values(static_cast<std::size_t>(reduce_size));
+    for (std::size_t index = 0; index < values.size(); ++index) values[index] = static_cast<std::int32_t>(index % 1000);
+    return values;
+  }();
+  return data;
+}
+std::int64_t reduce_answer() { return (reduce_size / 1000) * 499'500; }
+std::int64_t serial_sum(const std::int32_t* first, std::int64_t count) {
+  std::int64_t sum = 0;
+  for (std::int64_t index = 0; index < count; ++index) sum += first[index];
+  return sum;
+}
+std::int64_t serial_reduce(const std::int32_t* first, std::int64_t count) {
+  if (count <= reduce_grain) return serial_sum(first, count);
+  const std::int64_t half = count / 2;
+  return serial_reduce(first, half) + serial_reduce(first + half, count - half);
+}
+std::int64_t reduce_tasks() {
+  std::int64_t tasks = 0;
+  auto count = [&](auto& self, std::int64_t size) -> void {
+    ++tasks;
+    if (size <= reduce_grain) return;
+    self(self, size / 2);
+    self(self, size - size / 2);
+  };
+  count(count, reduce_size);
+  return tasks;
+}
+
+// ---------------- tpl ----------------
+std::int64_t tpl_fib(int n) {
+  if (n < 2) return n;
+  std::int64_t left = 0;
+  std::int64_t right = 0;
+  tpl::parallel_invoke([&] { left = tpl_fib(n - 1); }, [&] { right = tpl_fib(n - 2); });
+  return left + right;
+}
+template <std::size_t... Child>
+std::int64_t tpl_skynet_children(std::int64_t number, std::int64_t size, std::index_sequence<Child...>) {
+  std::array<std::int64_t, 10> sums{};
+  auto child = [&](std::size_t index) {
+    return [&, index] { sums[index] = tpl_skynet_children(number + static_cast<std::int64_t>(index) * (size / 10), size / 10, std::make_index_sequence<10>{}); };
+  };
+  if (size == 1) return number;
+  tpl::parallel_invoke(child(Child)...);
+  return std::accumulate(sums.begin(), sums.end(), std::int64_t{0});
+}
+std::int64_t tpl_skynet(std::int64_t number, std::int64_t size) {
+  return tpl_skynet_children(number, size, std::make_index_sequence<10>{});
+}
+std::int64_t tpl_queens(std::array<int, 16> columns, int row) {
+  if (row == queens_n) return 1;
+  std::array<std::int64_t, 16> found{};
+  std::array<int, 16> candidates{};
+  int candidate_count = 0;
+  for (int column = 0; column < queens_n; ++column) {
+    if (queen_fits(columns, row, column)) candidates[static_cast<std::size_t>(candidate_count++)] = column;
+  }
+  tpl::parallel_for(
+      0, candidate_count,
+      [&](int index) {
+        std::array<int, 16> next = columns;
+        next[static_cast<std::size_t>(row)] = candidates[static_cast<std::size_t>(index)];
+        found[static_cast<std::size_t>(index)] = tpl_queens(next, row + 1);
+      },
+      tpl::parallel_options{nullptr, 1});
+  return std::accumulate(found.begin(), found.end(), std::int64_t{0});
+}
+std::int64_t tpl_reduce(const std::int32_t* first, std::int64_t count) {
+  if (count <= reduce_grain) return serial_sum(first, count);
+  const std::int64_t half = count / 2;
+  std::int64_t left = 0;
+  std::int64_t right = 0;
+  tpl::parallel_invoke([&] { left = tpl_reduce(first, half); }, [&] { right = tpl_reduce(first + half, count - half); });
+  return left + right;
+}
+
+// ---------------- oneTBB ----------------
+std::int64_t tbb_fib(int n) {
+  if (n < 2) return n;
+  std::int64_t left = 0;
+  tbb::task_group group;
+  group.run([&] { left = tbb_fib(n - 1); });
+  const std::int64_t right = tbb_fib(n - 2);
+  group.wait();
+  return left + right;
+}
+std::int64_t tbb_skynet(std::int64_t number, std::int64_t size) {
+  if (size == 1) return number;
+  std::array<std::int64_t, 10> sums{};
+  tbb::task_group group;
+  for (std::int64_t child = 1; child < 10; ++child) {
+    group.run([&, child] { sums[static_cast<std::size_t>(child)] = tbb_skynet(number + child * (size / 10), size / 10); });
+  }
+  sums[0] = tbb_skynet(number, size / 10);
+  group.wait();
+  return std::accumulate(sums.begin(), sums.end(), std::int64_t{0});
+}
+std::int64_t tbb_queens(std::array<int, 16> columns, int row) {
+  if (row == queens_n) return 1;
+  std::array<std::int64_t, 16> found{};
+  tbb::task_group group;
+  for (int column = 0; column < queens_n; ++column) {
+    if (!queen_fits(columns, row, column)) continue;
+    group.run([&, column] {
+      std::array<int, 16> next = columns;
+      next[static_cast<std::size_t>(row)] = column;
+      found[static_cast<std::size_t>(column)] = tbb_queens(next, row + 1);
+    });
+  }
+  group.wait();
+  return std::accumulate(found.begin(), found.end(), std::int64_t{0});
+}
+std::int64_t tbb_reduce(const std::int32_t* first, std::int64_t count) {
+  if (count <= reduce_grain) return serial_sum(first, count);
+  const std::int64_t half = count / 2;
+  std::int64_t left = 0;
+  tbb::task_group group;
+  group.run([&] { left = tbb_reduce(first, half); });
+  const std::int64_t right = tbb_reduce(first + half, count - half);
+  group.wait();
+  return left + right;
+}
+
+// ---------------- OpenMP tasks ----------------
+std::int64_t omp_fib(int n) {
+  if (n < 2) return n;
+  std::int64_t left = 0;
+#pragma omp task shared(left) firstprivate(n)
+  left = omp_fib(n - 1);
+  const std::int64_t right = omp_fib(n - 2);
+#pragma omp taskwait
+  return left + right;
+}
+std::int64_t omp_skynet(std::int64_t number, std::int64_t size) {
+  if (size == 1) return number;
+  std::array<std::int64_t, 10> sums{};
+  for (std::int64_t child = 1; child < 10; ++child) {
+#pragma omp task shared(sums) firstprivate(child, number, size)
+    sums[static_cast<std::size_t>(child)] = omp_skynet(number + child * (size / 10), size / 10);
+  }
+  sums[0] = omp_skynet(number, size / 10);
+#pragma omp taskwait
+  return std::accumulate(sums.begin(), sums.end(), std::int64_t{0});
+}
+std::int64_t omp_queens(std::array<int, 16> columns, int row) {
+  if (row == queens_n) return 1;
+  std::array<std::int64_t, 16> found{};
+  for (int column = 0; column < queens_n; ++column) {
+    if (!queen_fits(columns, row, column)) continue;
+#pragma omp task shared(found) firstprivate(columns, column, row)
+    {
+      std::array<int, 16> next = columns;
+      next[static_cast<std::size_t>(row)] = column;
+      found[static_cast<std::size_t>(column)] = omp_queens(next, row + 1);
+    }
+  }
+#pragma omp taskwait
+  return std::accumulate(found.begin(), found.end(), std::int64_t{0});
+}
+std::int64_t omp_reduce(const std::int32_t* first, std::int64_t count) {
+  if (count <= reduce_grain) return serial_sum(first, count);
+  const std::int64_t half = count / 2;
+  std::int64_t left = 0;
+#pragma omp task shared(left) firstprivate(first, half)
+  left = omp_reduce(first, half);
+  const std::int64_t right = omp_reduce(first + half, count - half);
+#pragma omp taskwait
+  return left + right;
+}
+
+// ---------------- the harness ----------------
+struct workload {
+  const char* name;
+  std::int64_t tasks;
+  std::int64_t answer;
+  std::int64_t (*serial)();
+  std::int64_t (*tpl)();
+  std::int64_t (*tbb)();
+  std::int64_t (*omp)();
+};
+
+std::int64_t run_omp(std::int64_t (*body)(), int threads) {
+  std::int64_t result = 0;
+  omp_set_num_threads(threads);
+#pragma omp parallel
+#pragma omp single
+  result = body();
+  return result;
+}
+
+std::vector<workload> workloads() {
+  static const std::int64_t queen_tasks = count_queen_tasks({}, 0);
+  static const std::int64_t reduction_tasks = reduce_tasks();
+  return {
+      {"fib(30)", fib_tasks, fib_answer, [] { return serial_fib(fib_n); }, [] { return tpl_fib(fib_n); },
+       [] { return tbb_fib(fib_n); }, [] { return omp_fib(fib_n); }},
+      {"skynet", skynet_tasks, skynet_answer, [] { return serial_skynet(0, skynet_leaves); },
+       [] { return tpl_skynet(0, skynet_leaves); }, [] { return tbb_skynet(0, skynet_leaves); },
+       [] { return omp_skynet(0, skynet_leaves); }},
+      {"nqueens(11)", queen_tasks, queens_answer, [] { return serial_queens({}, 0); }, [] { return tpl_queens({}, 0); },
+       [] { return tbb_queens({}, 0); }, [] { return omp_queens({}, 0); }},
+      {"reduce 50M", reduction_tasks, reduce_answer(), [] { return serial_reduce(reduce_data().data(), reduce_size); },
+       [] { return tpl_reduce(reduce_data().data(), reduce_size); },
+       [] { return tbb_reduce(reduce_data().data(), reduce_size); },
+       [] { return omp_reduce(reduce_data().data(), reduce_size); }},
+  };
+}
+
+struct result_key {
+  std::string workload;
+  std::string library;
+  int workers;
+  bool operator<(const result_key& other) const {
+    return std::tie(workload, library, workers) < std::tie(other.workload, other.library, other.workers);
+  }
+};
+
+// Collects each run's real time per iteration for the table printed at the end.
+class table_reporter : public benchmark::ConsoleReporter {
+ public:
+  std::map<std::string, double> seconds;  // benchmark name -> seconds per iteration
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& run : runs) {
+      if (run.run_type == Run::RT_Iteration && !run.error_occurred) {
+        seconds[run.run_name.function_name] = run.real_accumulated_time / static_cast<double>(run.iterations);
+      }
+    }
+    ConsoleReporter::ReportRuns(runs);
+  }
+};
+
+std::string bench_name(const std::string& workload, const std::string& library, int workers) {
+  return workload + "/" + library + "/workers:" + std::to_string(workers);
+}
+
+int memory_report() {
+  tpl::thread_pool pool(1);
+  const std::uint64_t before = tpl_bench::allocation_count();
+  std::int64_t result = 0;
+  tpl::parallel_invoke(tpl::parallel_options{&pool}, [&] { result = tpl_fib(fib_n); });
+  const std::uint64_t used = tpl_bench::allocation_count() - before;
+  check(result == fib_answer, "tpl fib(30)");
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  std::printf("tpl fib(30), 1 worker: %llu heap allocations for %lld tasks (%.6f per task); peak RSS %ld KiB\n",
+              static_cast<unsigned long long>(used), static_cast<long long>(fib_tasks),
+              static_cast<double>(used) / static_cast<double>(fib_tasks), usage.ru_maxrss);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "--memory") == 0) return memory_report();
+  benchmark::Initialize(&argc, argv);
+  const std::vector<workload> all = workloads();
+  (void)reduce_data();  // build the 50M-element input before anything is timed
+  std::vector<std::unique_ptr<tpl::thread_pool>> pools;
+  for (int workers : {1, 2}) pools.push_back(std::make_unique<tpl::thread_pool>(static_cast<std::size_t>(workers)));
+
+  for (const workload& each : all) {
+    benchmark::RegisterBenchmark(bench_name(each.name, "serial", 1).c_str(), [each](benchmark::State& state) {
+      for (auto _ : state) check(each.serial() == each.answer, each.name);
+    })->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+    for (int workers : {1, 2}) {
+      tpl::thread_pool* pool = pools[static_cast<std::size_t>(workers - 1)].get();
+      benchmark::RegisterBenchmark(bench_name(each.name, "tpl", workers).c_str(), [each, pool](benchmark::State& state) {
+        for (auto _ : state) {
+          std::int64_t result = 0;
+          tpl::parallel_invoke(tpl::parallel_options{pool}, [&] { result = each.tpl(); });
+          check(result == each.answer, each.name);
+        }
+      })->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
+      benchmark::RegisterBenchmark(bench_name(each.name, "oneTBB", workers).c_str(), [each, workers](benchmark::State& state) {
+        tbb::task_arena arena(workers);
+        for (auto _ : state) {
+          std::int64_t result = 0;
+          arena.execute([&] { result = each.tbb(); });
+          check(result == each.answer, each.name);
+        }
+      })->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
+      benchmark::RegisterBenchmark(bench_name(each.name, "OpenMP", workers).c_str(), [each, workers](benchmark::State& state) {
+        for (auto _ : state) check(run_omp(each.omp, workers) == each.answer, each.name);
+      })->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
+    }
+  }
+  table_reporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+
+  std::printf("\n%-12s %-8s %7s %10s %11s %12s\n", "workload", "library", "workers", "seconds", "ns/task",
+              "vs oneTBB");
+  for (const workload& each : all) {
+    for (int workers : {1, 2}) {
+      const double tbb_seconds = reporter.seconds[bench_name(each.name, "oneTBB", workers)];
+      for (const char* library : {"serial", "tpl", "oneTBB", "OpenMP"}) {
+        if (std::strcmp(library, "serial") == 0 && workers != 1) continue;
+        const auto found = reporter.seconds.find(bench_name(each.name, library, workers));
+        if (found == reporter.seconds.end()) continue;
+        std::printf("%-12s %-8s %7d %10.4f %11.1f %11.2fx\n", each.name, library, workers, found->second,
+                    found->second * 1e9 / static_cast<double>(each.tasks), found->second / tbb_seconds);
+      }
+    }
+  }
+  std::printf("\nvs oneTBB: time divided by oneTBB's time at the same worker count (below 1: faster).\n");
+  return 0;
+}

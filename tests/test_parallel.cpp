@@ -1,0 +1,181 @@
+// parallel_invoke / parallel_for / parallel_for_each: results, exceptions, nesting, blocking
+// joins inside workers.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <list>
+#include <numeric>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <tpl/parallel.hpp>
+#include <vector>
+
+namespace {
+
+std::int64_t fib(tpl::thread_pool& pool, int n) {
+  if (n < 2) return n;
+  std::int64_t left = 0;
+  std::int64_t right = 0;
+  tpl::parallel_invoke(tpl::parallel_options{&pool}, [&] { left = fib(pool, n - 1); },
+                       [&] { right = fib(pool, n - 2); });
+  return left + right;
+}
+
+std::int64_t serial_fib(int n) { return n < 2 ? n : serial_fib(n - 1) + serial_fib(n - 2); }
+
+class ParallelOnPools : public ::testing::TestWithParam<std::size_t> {};
+
+TEST_P(ParallelOnPools, BlockingJoinsInsideWorkersComplete) {
+  // fib(25): 242,785 nested parallel_invoke calls, each joining (blocking) inside a worker.
+  tpl::thread_pool pool(GetParam());
+  EXPECT_EQ(fib(pool, 25), serial_fib(25));
+  for (const auto& each : pool.counters()) EXPECT_LE(each.deepest_help, tpl::config::max_help_depth);
+}
+
+TEST_P(ParallelOnPools, DeepRecursionOfJoinsDoesNotOverflow) {
+  tpl::thread_pool pool(GetParam());
+  std::function<int(int)> descend = [&](int depth) -> int {
+    if (depth == 0) return 0;
+    int below = 0;
+    int side = 0;
+    tpl::parallel_invoke(tpl::parallel_options{&pool}, [&] { below = descend(depth - 1); }, [&] { side = 1; });
+    return below + side;
+  };
+  EXPECT_EQ(descend(2000), 2000);
+}
+
+TEST_P(ParallelOnPools, ParallelForVisitsEveryIndexOnce) {
+  tpl::thread_pool pool(GetParam());
+  std::vector<std::atomic<int>> visits(10'000);
+  tpl::parallel_for(0, 10'000, [&](int index) { visits[static_cast<std::size_t>(index)].fetch_add(1); },
+                    tpl::parallel_options{&pool});
+  for (const auto& each : visits) ASSERT_EQ(each.load(), 1);
+}
+
+TEST_P(ParallelOnPools, NestedParallelForInsideParallelFor) {
+  tpl::thread_pool pool(GetParam());
+  std::atomic<std::int64_t> sum{0};
+  tpl::parallel_for(
+      0, 100,
+      [&](int outer) {
+        tpl::parallel_for(0, 100, [&](int inner) { sum.fetch_add(outer * 100 + inner); }, {&pool, 7});
+      },
+      {&pool, 3});
+  EXPECT_EQ(sum.load(), 9999LL * 10000 / 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Workers, ParallelOnPools, ::testing::Values(1, 2, 4));
+
+TEST(ParallelInvoke, RunsEveryPieceOnTheDefaultPool) {
+  std::atomic<int> ran{0};
+  tpl::parallel_invoke([&] { ran.fetch_add(1); }, [&] { ran.fetch_add(10); }, [&] { ran.fetch_add(100); },
+                       [&] { ran.fetch_add(1000); });
+  EXPECT_EQ(ran.load(), 1111);
+  int single = 0;
+  tpl::parallel_invoke([&] { single = 5; });
+  EXPECT_EQ(single, 5);
+}
+
+TEST(ParallelInvoke, CollectsEveryExceptionInPieceOrder) {
+  tpl::thread_pool pool(2);
+  std::atomic<int> finished{0};
+  try {
+    tpl::parallel_invoke(
+        tpl::parallel_options{&pool}, [&] { throw std::runtime_error("first"); },
+        [&] { finished.fetch_add(1); }, [&] { throw std::logic_error("third"); },
+        [&] { throw std::out_of_range("fourth"); });
+    FAIL() << "expected an aggregate_exception";
+  } catch (const tpl::aggregate_exception& error) {
+    ASSERT_EQ(error.inner_exceptions().size(), 3u);
+    std::vector<std::string> messages;
+    for (const auto& each : error.inner_exceptions()) {
+      try {
+        std::rethrow_exception(each);
+      } catch (const std::exception& inner) {
+        messages.push_back(inner.what());
+      }
+    }
+    EXPECT_EQ(messages, (std::vector<std::string>{"first", "third", "fourth"}));
+  }
+  EXPECT_EQ(finished.load(), 1);  // the piece that did not throw still ran
+}
+
+TEST(ParallelFor, EmptyAndSingleRanges) {
+  int calls = 0;
+  tpl::parallel_for(5, 5, [&](int) { ++calls; });
+  tpl::parallel_for(5, 2, [&](int) { ++calls; });
+  EXPECT_EQ(calls, 0);
+  tpl::parallel_for(7, 8, [&](int index) { calls += index; });
+  EXPECT_EQ(calls, 7);
+}
+
+TEST(ParallelFor, ExceptionsAreAllCollectedAndEveryStartedBodyEnds) {
+  tpl::thread_pool pool(2);
+  std::atomic<int> started{0};
+  std::atomic<int> ended{0};
+  try {
+    tpl::parallel_for(
+        0, 64,
+        [&](int index) {
+          started.fetch_add(1);
+          struct end_counter {
+            std::atomic<int>& ended;
+            ~end_counter() { ended.fetch_add(1); }
+          } counted{ended};
+          if (index % 2 == 0) throw std::runtime_error("even " + std::to_string(index));
+        },
+        {&pool, 1});
+    FAIL() << "expected an aggregate_exception";
+  } catch (const tpl::aggregate_exception& error) {
+    EXPECT_GE(error.inner_exceptions().size(), 1u);
+    std::set<std::string> distinct;
+    for (const auto& each : error.inner_exceptions()) {
+      try {
+        std::rethrow_exception(each);
+      } catch (const std::runtime_error& inner) {
+        distinct.insert(inner.what());
+      }
+    }
+    EXPECT_EQ(distinct.size(), error.inner_exceptions().size());  // each thrown once, none lost
+  }
+  EXPECT_EQ(started.load(), ended.load());  // nothing still running after the throw
+}
+
+TEST(ParallelForEach, VisitsVectorAndListElements) {
+  std::vector<int> numbers(1000);
+  std::iota(numbers.begin(), numbers.end(), 1);
+  tpl::parallel_for_each(numbers, [](int& value) { value *= 2; });
+  EXPECT_EQ(std::accumulate(numbers.begin(), numbers.end(), 0LL), 1000LL * 1001);
+  std::list<int> linked(numbers.begin(), numbers.end());
+  std::atomic<long long> sum{0};
+  tpl::parallel_for_each(linked, [&](int value) { sum.fetch_add(value); });
+  EXPECT_EQ(sum.load(), 1000LL * 1001);
+}
+
+TEST(AggregateException, FlattenAndHandle) {
+  tpl::aggregate_exception inner({std::make_exception_ptr(std::runtime_error("a")),
+                                  std::make_exception_ptr(std::logic_error("b"))});
+  tpl::aggregate_exception outer({std::make_exception_ptr(inner), std::make_exception_ptr(std::out_of_range("c"))});
+  EXPECT_EQ(outer.flatten().inner_exceptions().size(), 3u);
+  EXPECT_NO_THROW(outer.flatten().handle([](const std::exception_ptr&) { return true; }));
+  try {
+    outer.flatten().handle([](const std::exception_ptr& each) {
+      try {
+        std::rethrow_exception(each);
+      } catch (const std::logic_error&) {
+        return true;  // logic_error and its child out_of_range are handled
+      } catch (...) {
+        return false;
+      }
+    });
+    FAIL() << "the runtime_error was not handled and must be rethrown";
+  } catch (const tpl::aggregate_exception& rest) {
+    EXPECT_EQ(rest.inner_exceptions().size(), 1u);
+  }
+  EXPECT_NE(std::string(outer.what()).find("one or more errors occurred"), std::string::npos);
+}
+
+}  // namespace
