@@ -51,8 +51,10 @@ clang: bootstrap
 	ctest --preset clang
 
 bench: bootstrap
-	$(call build,release,bench_work_stealing_deque)
+	$(call build,release)
 	./build/release/bench/bench_work_stealing_deque
+	./build/release/bench/bench_fork_join
+	./build/release/bench/bench_fork_join --memory
 
 # Weakens each memory order in the lock-free headers one at a time and reruns the models.
 mutants: bootstrap

@@ -20,13 +20,14 @@ table and exits non-zero if any survivor lacks a justification (or if a mutant f
 The mutants are built in a copy of the tree (build/mutants/src), so an interrupted run never
 leaves a weakened header in the working tree.
 
-Usage: scripts/mutants.py [--only SUBSTRING] [--keep-going]
+Usage: scripts/mutants.py [--list] [--only CODE_SUBSTRING] [--file PATH_SUBSTRING]
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import fcntl
 import os
 import re
 import shutil
@@ -152,10 +153,12 @@ def prepare_copy() -> list[Path]:
     COPY.mkdir(parents=True)
     for item in ["CMakeLists.txt", "cmake", "core", "models"]:
         source = ROOT / item
+        # shutil.copy, not copy2: fresh modification times, so the persistent build directory
+        # rebuilds everything a previous run's last mutant compiled.
         if source.is_dir():
-            shutil.copytree(source, COPY / item)
+            shutil.copytree(source, COPY / item, copy_function=shutil.copy)
         else:
-            shutil.copy2(source, COPY / item)
+            shutil.copy(source, COPY / item)
     configure = run(["cmake", "-S", str(COPY), "-B", str(BUILD), "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release",
                      "-DCMAKE_CXX_COMPILER=g++", "-DTPL_BUILD_TESTS=OFF", "-DTPL_BUILD_BENCH=OFF",
                      "-DTPL_BUILD_EXAMPLES=OFF", "-DTPL_BUILD_MODELS=ON", "-DTPL_MODEL_PLANTED_BUG=OFF"], ROOT)
@@ -214,12 +217,15 @@ def evaluate(mutant: Mutant, models: list[Path]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", help="mutate only lines whose code contains this text")
+    parser.add_argument("--file", help="mutate only files whose path contains this text")
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     args = parser.parse_args()
 
     mutants = find_mutants()
     if args.only:
         mutants = [m for m in mutants if args.only in m.code]
+    if args.file:
+        mutants = [m for m in mutants if args.file in str(m.path)]
     if args.list:
         for m in mutants:
             print(f"{m.where:55} {m.kind:11} {m.original} -> {m.weakened}   {m.code[:70]}")
@@ -227,6 +233,13 @@ def main() -> int:
     if not mutants:
         sys.exit("mutants: no memory orders found to mutate")
 
+    WORK.mkdir(parents=True, exist_ok=True)
+    lock = open(WORK / "lock", "w")
+    try:
+        # Two runs would mutate the same copy of the tree under each other.
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        sys.exit("mutants: another run is using build/mutants; wait for it to finish")
     started = time.monotonic()
     models = prepare_copy()
     print(f"{len(mutants)} mutants; models: {', '.join(m.name for m in models)}", flush=True)
