@@ -2,7 +2,8 @@
 //   1. many producer threads submit from outside while workers fork, steal and sleep; every
 //      item runs exactly once (a plain per-item counter: a double run is a wrong count and,
 //      under TSan, a race);
-//   2. fork-join recursion (parallel_invoke / parallel_for) with joins that wait for thieves;
+//   2. fork-join recursion (parallel_invoke / parallel_for) on a 3-worker pool, with joins that
+//      wait for thieves;
 //   3. pools created and destroyed in a loop, with work in flight at destruction.
 // Synchronisation is on events only (latches, joins, the pool's own drain), never on sleeps.
 //
@@ -23,7 +24,7 @@ std::int64_t fib(int n) {
   if (n < 2) return n;
   std::int64_t left = 0;
   std::int64_t right = 0;
-  tpl::parallel_invoke([&] { left = fib(n - 1); }, [&] { right = fib(n - 2); });
+  tpl::parallel_invoke([&] { left = fib(n - 1); }, [&] { right = fib(n - 2); });  // on the caller's pool
   return left + right;
 }
 
@@ -78,9 +79,14 @@ int main(int argc, char** argv) {
   std::printf("%d producers x %d items through a 3-worker pool: each ran exactly once\n", producers,
               items_per_producer);
 
-  const std::int64_t result = fib(22);
+  // An explicit 3-worker pool, not the default one: on a 1-core runner the default pool has a
+  // single worker and would never steal, join a stolen child or signal a joiner.
+  tpl::thread_pool fork_join_pool(3);
+  std::int64_t result = 0;
+  tpl::parallel_invoke(tpl::parallel_options{&fork_join_pool}, [&] { result = fib(22); });
   std::vector<int> squares(100'000);
-  tpl::parallel_for(0, 100'000, [&](int index) { squares[static_cast<std::size_t>(index)] = index % 1000; });
+  tpl::parallel_for(0, 100'000, [&](int index) { squares[static_cast<std::size_t>(index)] = index % 1000; },
+                    tpl::parallel_options{&fork_join_pool, 16});
   std::int64_t sum = 0;
   for (int value : squares) sum += value;
   if (result != 17711 || sum != 100LL * 499500) {
@@ -88,7 +94,7 @@ int main(int argc, char** argv) {
                  static_cast<long long>(sum));
     return 1;
   }
-  std::printf("fork-join on the default pool: fib(22) and a 100k parallel_for are right\n");
+  std::printf("fork-join on a 3-worker pool: fib(22) and a 100k parallel_for are right\n");
 
   for (int round = 0; round < 100; ++round) {
     std::atomic<int> ran{0};

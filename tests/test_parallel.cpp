@@ -32,7 +32,25 @@ TEST_P(ParallelOnPools, BlockingJoinsInsideWorkersComplete) {
   // fib(25): 242,785 nested parallel_invoke calls, each joining (blocking) inside a worker.
   tpl::thread_pool pool(GetParam());
   EXPECT_EQ(fib(pool, 25), serial_fib(25));
-  for (const auto& each : pool.counters()) EXPECT_LE(each.deepest_help, tpl::config::max_help_depth);
+}
+
+TEST_P(ParallelOnPools, JoinAtTheHelpBoundStillRunsItsOwnDeque) {
+  // With no helping allowed at all, a frame whose child lies below an item the frame submitted
+  // after forking (so the join's pop returns that item, not the child) must still run both:
+  // nobody else may steal them (one worker, or peers asleep).
+  tpl::thread_pool::options settings;
+  settings.worker_count = GetParam();
+  settings.max_help_depth = 0;
+  tpl::thread_pool pool(settings);
+  for (int round = 0; round < 20; ++round) {
+    std::atomic<bool> child_ran{false};
+    tpl::parallel_invoke(
+        tpl::parallel_options{&pool},
+        [&] { tpl::detail::current_worker->pool().submit([] {}); },
+        [&] { child_ran.store(true); });
+    EXPECT_TRUE(child_ran.load());
+  }
+  pool.shutdown();  // drains any submitted item a peer has not finished
 }
 
 TEST_P(ParallelOnPools, DeepRecursionOfJoinsDoesNotOverflow) {

@@ -27,8 +27,16 @@ thread_pool::thread_pool(options settings) : settings_(std::move(settings)) {
   }
   // Workers start only after every deque exists: a worker steals from all the others.
   threads_.reserve(count);
-  for (std::size_t index = 0; index < count; ++index) {
-    threads_.emplace_back([worker = workers_[index].get()] { worker->run_until_shutdown(); });
+  try {
+    for (std::size_t index = 0; index < count; ++index) {
+      threads_.emplace_back([worker = workers_[index].get()] { worker->run_until_shutdown(); });
+    }
+  } catch (...) {
+    // A thread failed to start: stop the ones that did (their destructors join), then report.
+    intake_.begin_shutdown();
+    for (sync::thread& thread : threads_) thread.join();
+    threads_.clear();
+    throw;
   }
 }
 
@@ -87,7 +95,7 @@ std::vector<worker_counters> thread_pool::counters() const {
   for (const auto& worker : workers_) {
     const auto& stats = worker->stats();
     result.push_back({stats.executed.read(), stats.stolen.read(), stats.slept.read(), stats.woken.read(),
-                      worker->deepest_help()});
+                      static_cast<int>(worker->deepest_help())});
   }
   return result;
 }
@@ -99,7 +107,8 @@ pool_worker::pool_worker(thread_pool& pool, std::size_t index, pool_intake<work_
       index_(index),
       intake_(intake),
       owner_(deque_.owner()),
-      random_state_(0x9E3779B97F4A7C15ull * (index + 1)) {}
+      random_state_(0x9E3779B97F4A7C15ull * (index + 1)),
+      max_help_depth_(pool.max_help_depth()) {}
 
 void pool_worker::run_until_shutdown() {
   current_worker = this;
@@ -119,28 +128,36 @@ void pool_worker::run_until_shutdown() {
 
 void pool_worker::join_slow(fork_item& child) {
   while (!child.is_done()) {
-    // Helping nests a whole other computation on this stack; past the bound, only wait. Our
-    // child was stolen (it was not the newest item of our deque), so a running thief will
-    // finish it and wake us: waiting without helping cannot deadlock.
-    const bool may_help = help_depth_ < config::max_help_depth;
+    // Helping nests a whole other computation on this stack, so it is bounded. Below the bound
+    // the worker runs anything (own deque, global queue, steals). At the bound it still runs
+    // items of its own deque, and only those: the child may be among them (below an item this
+    // frame submitted after forking it), and own items are finite, pushed by the frames already
+    // on this stack, so they cannot nest without bound. Global work and steals, which an
+    // outside producer could feed for ever, wait until this frame unwinds.
+    const bool may_help = help_depth_ < max_help_depth_;
     work_source source = work_source::local;
     work_item* item = find_work_or_sleep(
-        intake_.sleeper(), [&]() -> work_item* { return may_help ? find_work(source) : nullptr; },
+        intake_.sleeper(), [&]() -> work_item* { return may_help ? find_work(source) : pop_own(source); },
         [&] { return child.is_done(); }, [&] { counters_.slept.increment(); },
         [&] { counters_.woken.increment(); });
     if (item == nullptr) continue;  // the child is done; the loop condition sees it
     ++help_depth_;
-    deepest_help_ = std::max(deepest_help_, help_depth_);
+    deepest_help_.raise_to(static_cast<std::uint64_t>(help_depth_));
     execute(item, source);
     --help_depth_;
   }
 }
 
-work_item* pool_worker::find_work(work_source& source) {
+work_item* pool_worker::pop_own(work_source& source) {
   if (auto item = owner_.pop()) {
     source = work_source::local;
     return *item;
   }
+  return nullptr;
+}
+
+work_item* pool_worker::find_work(work_source& source) {
+  if (work_item* item = pop_own(source)) return item;
   if (auto item = intake_.queue().try_pop()) {
     source = work_source::global;
     return *item;
@@ -177,7 +194,15 @@ work_item* pool_worker::steal_from_others() {
 void pool_worker::execute(work_item* item, work_source source) {
   counters_.executed.increment();
   if (source == work_source::stolen) counters_.stolen.increment();
-  if (const auto& observer = pool_.observer()) observer(index_, source);
+  if (const auto& observer = pool_.observer()) {
+    // The item must run whatever the observer does: a joiner may be waiting for it, and it
+    // may live on that joiner's stack.
+    try {
+      observer(index_, source);
+    } catch (...) {
+      pool_.report_unhandled(std::current_exception());
+    }
+  }
   item->run(item, true);
 }
 

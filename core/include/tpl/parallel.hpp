@@ -12,6 +12,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -58,6 +59,32 @@ struct fork_of : fork_item {
   Fn* fn;
 };
 
+// Forks children and guarantees they are joined, newest first: by join_all() on the normal
+// path, and by the destructor when an exception unwinds the forking frame. A child left in the
+// deque, or still running on a thief, would otherwise outlive the stack frame it lives in.
+template <std::size_t Capacity>
+class fork_scope {
+ public:
+  explicit fork_scope(pool_worker& worker) noexcept : worker_(worker) {}
+  fork_scope(const fork_scope&) = delete;
+  fork_scope& operator=(const fork_scope&) = delete;
+  ~fork_scope() { join_all(); }
+
+  void fork(fork_item& child) {
+    child.sleeper = &worker_.pool().intake().sleeper();
+    worker_.push(&child);  // may throw (the deque grows); then `child` was not pushed
+    pushed_[count_++] = &child;
+  }
+  void join_all() {
+    while (count_ != 0) worker_.join(*pushed_[--count_]);
+  }
+
+ private:
+  pool_worker& worker_;
+  std::array<fork_item*, Capacity> pushed_{};
+  std::size_t count_ = 0;
+};
+
 // Runs `body(worker)` on a worker of `pool`: directly when the caller is one, otherwise as a
 // root item from outside, blocking the caller (not a worker) until it has run.
 template <class Body>
@@ -98,19 +125,20 @@ void run_on_worker(thread_pool& pool, Body& body) {
 template <class First, class... Rest, std::size_t... Index>
 void invoke_on_worker(pool_worker& worker, std::index_sequence<Index...>, First& first, Rest&... rest) {
   std::tuple<fork_of<Rest>...> children(rest...);
-  idle_sleeper& sleeper = worker.pool().intake().sleeper();
-  ((std::get<Index>(children).sleeper = &sleeper), ...);
-  // Push the last piece first, so the deque's newest item is the second piece: joins then pop
-  // them back in order while nobody steals.
   constexpr std::size_t count = sizeof...(Rest);
-  ((worker.push(&std::get<count - 1 - Index>(children))), ...);
   std::exception_ptr first_error;
-  try {
-    first();
-  } catch (...) {
-    first_error = std::current_exception();
+  {
+    fork_scope<count> scope(worker);
+    // Fork the last piece first, so the deque's newest item is the second piece: the joins
+    // (newest first) then pop them back in order while nobody steals.
+    (scope.fork(std::get<count - 1 - Index>(children)), ...);
+    try {
+      first();
+    } catch (...) {
+      first_error = std::current_exception();
+    }
+    scope.join_all();
   }
-  ((worker.join(std::get<Index>(children))), ...);
   if (first_error == nullptr && ((std::get<Index>(children).error == nullptr) && ...)) return;
   std::vector<std::exception_ptr> errors;
   if (first_error) errors.push_back(first_error);
@@ -156,14 +184,12 @@ void run_range(pool_worker& worker, loop_state<Body>& state, std::int64_t first,
       run_range(runner, state, middle, last, &runner == &worker ? grain : std::min(grain, finer));
     };
     fork_of<decltype(right_half)> child(right_half);
-    child.sleeper = &worker.pool().intake().sleeper();
-    worker.push(&child);
-    try {
-      run_range(worker, state, first, middle, grain);
-    } catch (...) {
-      state.record(std::current_exception());
+    {
+      fork_scope<1> scope(worker);
+      scope.fork(child);
+      run_range(worker, state, first, middle, grain);  // bodies' exceptions are recorded inside
+      scope.join_all();
     }
-    worker.join(child);
     if (child.error) state.record(child.error);
     return;
   }

@@ -33,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "tpl/config.hpp"
 #include "tpl/detail/pool_intake.hpp"
 #include "tpl/detail/pool_worker.hpp"
 #include "tpl/detail/work_item.hpp"
@@ -58,11 +59,14 @@ class thread_pool {
   struct options {
     std::size_t worker_count = 0;  // 0: std::thread::hardware_concurrency(), at least 1
     exception_handler on_unhandled_exception;  // empty: report on stderr and std::terminate
-    schedule_observer observer;                // empty: none
+    schedule_observer observer;                // empty: none; an exception it throws goes to the handler
+    // How deep a joining worker may nest other work before it runs only its own deque's items
+    // (docs/pool.md). Negative: config::max_help_depth.
+    int max_help_depth = -1;
   };
 
   thread_pool() : thread_pool(options{}) {}
-  explicit thread_pool(std::size_t worker_count) : thread_pool(options{worker_count, {}, {}}) {}
+  explicit thread_pool(std::size_t worker_count) : thread_pool(options{worker_count, {}, {}, -1}) {}
   explicit thread_pool(options settings);
   ~thread_pool();
 
@@ -106,6 +110,10 @@ class thread_pool {
   void submit_item(detail::work_item* item);
   // Internal: route an exception that escaped a submitted callable.
   void report_unhandled(std::exception_ptr error) noexcept;
+  // Internal: the help-nesting bound in force.
+  int max_help_depth() const noexcept {
+    return settings_.max_help_depth < 0 ? config::max_help_depth : settings_.max_help_depth;
+  }
   // Internal: the observer, if any.
   const schedule_observer& observer() const noexcept { return settings_.observer; }
   detail::pool_intake<detail::work_item*>& intake() noexcept { return intake_; }

@@ -184,8 +184,12 @@ class work_stealing_deque {
     const std::int64_t bottom = bottom_.load(std::memory_order_relaxed) - 1;
     // relaxed: only the owner writes buffer_.
     buffer* current = buffer_.load(std::memory_order_relaxed);
-    // relaxed: ordered before the load of top_ below by the seq_cst fence between them.
-    bottom_.store(bottom, std::memory_order_relaxed);
+    // release: a thief may read bottom_ from this store and then read a slot below it, which an
+    // earlier push() published. Under C++20 a release sequence continues only through
+    // read-modify-writes, so this store must carry that publication itself (C++11 counted the
+    // owner's later stores in push()'s release sequence). Its ordering before the load of top_
+    // comes from the seq_cst fence below.
+    bottom_.store(bottom, std::memory_order_release);
     // seq_cst: pairs with the seq_cst fence in steal() (store->load, Dekker): either the thief
     // sees the decremented bottom_, or this owner sees the thief's incremented top_. Without it
     // both can take the last item.
@@ -193,8 +197,8 @@ class work_stealing_deque {
     // relaxed: ordered after the bottom_ store by the fence above.
     std::int64_t top = top_.load(std::memory_order_relaxed);
     if (top > bottom) {
-      // Empty: undo the reservation. relaxed: no data is published, the value is unchanged.
-      bottom_.store(bottom + 1, std::memory_order_relaxed);
+      // Empty: undo the reservation. release: as for the reservation store above.
+      bottom_.store(bottom + 1, std::memory_order_release);
       return std::nullopt;
     }
     T item = current->get(bottom);
@@ -206,8 +210,9 @@ class work_stealing_deque {
     // nothing another thread published through top_. (Lê et al. use seq_cst; see
     // docs/memory-orders.md for why it buys nothing here.)
     const bool won = top_.compare_exchange_strong(top, top + 1, std::memory_order_relaxed, std::memory_order_relaxed);
-    // relaxed: the deque is now empty (top_ == bottom + 1 == bottom_); nothing is published.
-    bottom_.store(bottom + 1, std::memory_order_relaxed);
+    // release: as for the reservation store above (the deque is empty now, but a thief may
+    // read this value before the owner pushes again).
+    bottom_.store(bottom + 1, std::memory_order_release);
     if (!won) return std::nullopt;
     return item;
   }

@@ -36,6 +36,10 @@ class owned_counter {
     // relaxed: single writer (see the class comment); no ordering is implied to readers.
     value_.store(value_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   }
+  void raise_to(std::uint64_t candidate) {
+    // relaxed: single writer (see the class comment).
+    if (candidate > value_.load(std::memory_order_relaxed)) value_.store(candidate, std::memory_order_relaxed);
+  }
   [[nodiscard]] std::uint64_t read() const {
     // relaxed: a statistic; see the class comment.
     return value_.load(std::memory_order_relaxed);
@@ -84,8 +88,9 @@ class pool_worker {
   }
 
   // Join: return once `child` (pushed by this worker's current frame) has run. If it is still
-  // the newest item of the deque, run it here, as a plain call would; otherwise it was stolen,
-  // and join_slow runs other work meanwhile (bounded nesting) or sleeps.
+  // the newest item of the deque, run it here, as a plain call would; otherwise it was stolen
+  // or lies below newer items, and join_slow runs other work meanwhile (bounded nesting) or
+  // sleeps.
   void join(fork_item& child) {
     if (auto item = owner_.pop()) {
       if (*item == &child) {
@@ -104,13 +109,14 @@ class pool_worker {
     owned_counter executed, stolen, slept, woken;
   };
   [[nodiscard]] const counters& stats() const noexcept { return counters_; }
-  [[nodiscard]] int deepest_help() const noexcept { return deepest_help_; }
+  [[nodiscard]] std::uint64_t deepest_help() const { return deepest_help_.read(); }
 
   deque_stealer<work_item*> stealer() { return deque_.stealer(); }
 
  private:
   void join_slow(fork_item& child);
   work_item* find_work(work_source& source);
+  work_item* pop_own(work_source& source);
   work_item* steal_from_others();
   void execute(work_item* item, work_source source);
 
@@ -121,8 +127,9 @@ class pool_worker {
   deque_owner<work_item*> owner_;
   counters counters_;
   std::uint64_t random_state_;  // xorshift state for choosing victims; this worker only
+  int max_help_depth_;          // the pool's bound on help_depth_
   int help_depth_ = 0;          // nesting of join_slow helping; this worker only
-  int deepest_help_ = 0;        // the most help_depth_ ever reached; this worker only
+  owned_counter deepest_help_;  // the most help_depth_ ever reached; read by counters()
 };
 
 }  // namespace tpl::detail

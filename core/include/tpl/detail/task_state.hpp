@@ -1,0 +1,169 @@
+// The lock-free heart of a task: one atomic state word (status + flags), the complete-once
+// transition, a continuation slot that only moves forward, and the reference count.
+//
+// State word (state_), one 32-bit atomic:
+//   bits 0-2  task_status (created ... canceled)
+//   bit  3    completion_reserved: a completer won the race to complete and is writing the
+//             outcome; every other completer now fails. Set together with nothing else.
+//   bit  4    exception_observed: someone looked at the exception (for the unobserved-
+//             exception report).
+// Completion is two steps, as in .NET (TASK_STATE_COMPLETION_RESERVED): try_reserve_completion()
+// (exactly one caller wins), then the winner writes the outcome (plain memory owned by the
+// typed task) and calls complete(final_status), which publishes status and outcome with one
+// release and runs the continuations.
+//
+// Continuation slot (continuations_) moves forward only:
+//   nullptr (none yet) -> a stack of nodes (Treiber push) -> completed_sentinel()
+// Registration pushes with a CAS unless it finds the sentinel (then the caller runs the
+// continuation itself); completion exchanges the whole stack for the sentinel and runs each
+// node once, oldest registration first. So whatever the race, each continuation runs exactly
+// once: by the completer if its push came first in the slot's modification order, else by its
+// registrant. Checked by models/model_task_state.cpp.
+//
+// Memory-ordering contract: whatever the completer wrote before complete() is visible to a
+// thread that sees a final status (status(), is_completed()) or whose continuation runs.
+#pragma once
+
+#include <cstdint>
+
+#include "tpl/sync/sync.hpp"
+#include "tpl/task_status.hpp"
+
+namespace tpl::detail {
+
+// A continuation node. Intrusive: it lives wherever its registrant keeps it (an awaiting
+// coroutine's frame, a continue_with task), so registering allocates nothing.
+struct continuation {
+  using invoke_function = void (*)(continuation* self);
+  explicit continuation(invoke_function function) : invoke(function) {}
+  invoke_function invoke;
+  sync::cell<continuation*> next{nullptr};  // written by the registrant before its publishing CAS
+};
+
+class task_state {
+ public:
+  static constexpr std::uint32_t status_mask = 0x7u;
+  static constexpr std::uint32_t completion_reserved = 1u << 3;
+  static constexpr std::uint32_t exception_observed = 1u << 4;
+
+  explicit task_state(task_status initial) : state_(static_cast<std::uint32_t>(initial)) {}
+  task_state(const task_state&) = delete;
+  task_state& operator=(const task_state&) = delete;
+
+  [[nodiscard]] task_status status() const {
+    // acquire: pairs with the release CAS in complete(): a final status comes with the outcome.
+    return static_cast<task_status>(state_.load(std::memory_order_acquire) & status_mask);
+  }
+  [[nodiscard]] bool is_completed() const { return is_final(status()); }
+
+  // Moves a not-yet-final, unreserved task from one status to another (created ->
+  // waiting_to_run -> running). false if the status was not `from` or completion is reserved.
+  [[nodiscard]] bool try_transition(task_status from, task_status to) {
+    std::uint32_t expected = state_.load(std::memory_order_relaxed);  // relaxed: the CAS re-checks
+    for (;;) {
+      if ((expected & (status_mask | completion_reserved)) != static_cast<std::uint32_t>(from)) return false;
+      const std::uint32_t desired = (expected & ~status_mask) | static_cast<std::uint32_t>(to);
+      // acq_rel: orders the body's start after whatever scheduled it (acquire) and publishes
+      // the status change to observers of status() (release). relaxed on failure: re-checked.
+      if (state_.compare_exchange_weak(expected, desired, std::memory_order_acq_rel, std::memory_order_relaxed)) {
+        return true;
+      }
+    }
+  }
+
+  // The complete-once race, first half. true: this caller alone may now write the outcome and
+  // must call complete(). false: the task is completed or another completer is completing it.
+  // (A loser may set the reserved bit again on a completed task; once the status is final the
+  // bit means nothing.)
+  [[nodiscard]] bool try_reserve_completion() {
+    // relaxed: only atomicity decides the race; the outcome is published by complete()'s
+    // release, and a loser reads nothing the winner wrote.
+    const std::uint32_t previous = state_.fetch_or(completion_reserved, std::memory_order_relaxed);
+    return (previous & completion_reserved) == 0 && !is_final(static_cast<task_status>(previous & status_mask));
+  }
+
+  // Second half: publish `final_status` (with the outcome written since the reservation) and
+  // run every registered continuation exactly once. Precondition: this thread reserved.
+  void complete(task_status final_status) {
+    std::uint32_t expected = state_.load(std::memory_order_relaxed);  // relaxed: the CAS re-checks
+    std::uint32_t desired;
+    do {
+      desired = (expected & ~(status_mask | completion_reserved)) | static_cast<std::uint32_t>(final_status);
+      // release: pairs with the acquire load in status(): the outcome written before this is
+      // visible to whoever sees the final status. relaxed on failure: only exception_observed
+      // can change meanwhile; the loop recomputes.
+    } while (!state_.compare_exchange_weak(expected, desired, std::memory_order_release, std::memory_order_relaxed));
+    // acq_rel: acquire pairs with the release CAS in add_continuation() (each node's fields);
+    // release pairs with the acquire loads there that find the sentinel (the outcome).
+    continuation* stack = continuations_.exchange(completed_sentinel(), std::memory_order_acq_rel);
+    // The stack is newest first; run oldest registration first, as .NET runs continuations in
+    // registration order.
+    continuation* oldest_first = nullptr;
+    while (stack != nullptr) {
+      continuation* next = stack->next.load();
+      stack->next.store(oldest_first);
+      oldest_first = stack;
+      stack = next;
+    }
+    while (oldest_first != nullptr) {
+      continuation* next = oldest_first->next.load();  // read before invoke: it may free the node
+      oldest_first->invoke(oldest_first);
+      oldest_first = next;
+    }
+  }
+
+  // Registers `node` to run when the task completes. false: it already completed; the caller
+  // runs the continuation itself (and sees the outcome).
+  [[nodiscard]] bool add_continuation(continuation* node) {
+    // acquire: pairs with the release half of complete()'s exchange: finding the sentinel
+    // means the outcome is visible to the caller, who then runs the continuation itself.
+    continuation* head = continuations_.load(std::memory_order_acquire);
+    do {
+      if (head == completed_sentinel()) return false;
+      node->next.store(head);
+      // acq_rel: the release half pairs with the acquire half of complete()'s exchange (the
+      // node's fields are visible to the completer); the acquire half is only there because a
+      // failure order may not be stronger than the success order. acquire on failure: the new
+      // head may be the sentinel, whose outcome the caller then reads.
+    } while (!continuations_.compare_exchange_weak(head, node, std::memory_order_acq_rel, std::memory_order_acquire));
+    return true;
+  }
+
+  // Marks the exception as observed; returns whether it already was.
+  bool mark_exception_observed() {
+    // relaxed: a flag for the unobserved-exception report, read by the last owner after the
+    // reference count's acq_rel decrement ordered everything before it.
+    return (state_.fetch_or(exception_observed, std::memory_order_relaxed) & exception_observed) != 0;
+  }
+  [[nodiscard]] bool exception_was_observed() const {
+    // relaxed: see mark_exception_observed().
+    return (state_.load(std::memory_order_relaxed) & exception_observed) != 0;
+  }
+
+  // Reference count of the shared state: handles and pending continuations each hold one.
+  void add_reference() {
+    // relaxed: a new reference is made from an existing one, which keeps the state alive.
+    references_.fetch_add(1, std::memory_order_relaxed);
+  }
+  // true: that was the last reference; the caller destroys the state.
+  [[nodiscard]] bool release_reference() {
+    // acq_rel: release publishes this owner's uses before the count drops; acquire (for the
+    // last owner) makes every other owner's uses happen-before the destruction.
+    return references_.fetch_sub(1, std::memory_order_acq_rel) == 1;
+  }
+
+ private:
+  // An address that is never a real node and is never dereferenced. A tag byte rather than a
+  // static continuation object: a static facade object would be built before a Relacy model
+  // exists (RELACY.md: namespace-scope Relacy objects crash at start-up).
+  static continuation* completed_sentinel() noexcept {
+    alignas(continuation) static char sentinel_tag;
+    return reinterpret_cast<continuation*>(&sentinel_tag);
+  }
+
+  sync::atomic<std::uint32_t> state_;
+  sync::atomic<continuation*> continuations_{nullptr};
+  sync::atomic<std::uint32_t> references_{1};
+};
+
+}  // namespace tpl::detail
