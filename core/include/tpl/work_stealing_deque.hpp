@@ -5,9 +5,12 @@
 // Work-Stealing for Weak Memory Models", PPoPP 2013 — with the correction found by CDSChecker
 // (B. Norris, B. Demsky, OOPSLA 2013): publishing a grown buffer needs a release store paired
 // with an acquire load, not the paper's relaxed store and consume load. Where we differ from
-// the paper: steal's load of `top` is relaxed (the seq_cst fence after it already orders it,
-// see steal()), and push publishes with a release *store* of `bottom` instead of a release
-// fence plus relaxed store (same guarantee; ThreadSanitizer understands stores, not fences).
+// the paper (each argued in docs/memory-orders.md and rechecked by the models): steal's load of
+// `top` is relaxed (the seq_cst fence after it orders it); the CAS on `top` is release in
+// steal and relaxed in pop (RMW atomicity decides the race, the fences do the ordering); push
+// publishes with a release *store* of `bottom` instead of a release fence plus a relaxed store
+// (same guarantee; ThreadSanitizer understands stores, not fences); and pop's stores to
+// `bottom` are release, not relaxed (C++20 release sequences contain only RMWs).
 // .NET's WorkStealingQueue takes a lock on steals; this deque is lock-free for everyone.
 //
 // Roles. The owner (one thread at a time) pushes and pops at the bottom, newest first (LIFO);
