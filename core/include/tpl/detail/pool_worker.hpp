@@ -10,15 +10,11 @@
 #include "tpl/detail/pool_intake.hpp"
 #include "tpl/detail/work_item.hpp"
 #include "tpl/sync/sync.hpp"
+#include "tpl/work_source.hpp"
 #include "tpl/work_stealing_deque.hpp"
 
 namespace tpl {
 class thread_pool;
-enum class work_source : std::uint8_t {
-  local,   // popped from the worker's own deque (newest first)
-  global,  // taken from the pool's global queue (oldest first)
-  stolen,  // stolen from another worker's deque (oldest first)
-};
 }  // namespace tpl
 
 namespace tpl::detail {
