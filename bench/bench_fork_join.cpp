@@ -8,6 +8,9 @@
 //   nqueens(11)  one task per valid placement, 2680 solutions
 //   reduce       recursive halving over 50M integers down to 4096-element leaves
 //
+// Worker counts: 1 and 2 by default; TPL_BENCH_WORKERS="1,2,4,8,16" measures others (for a
+// machine with more cores).
+//
 // `bench_fork_join --memory` runs tpl's fib(30) once and reports heap allocations per task and
 // the process's peak resident memory (run as its own process so nothing else is counted).
 #include <benchmark/benchmark.h>
@@ -328,6 +331,22 @@ std::string bench_name(const std::string& workload, const std::string& library, 
   return workload + "/" + library + "/workers:" + std::to_string(workers);
 }
 
+std::vector<int> worker_counts() {
+  std::vector<int> counts;
+  const char* setting = std::getenv("TPL_BENCH_WORKERS");
+  std::string text = setting != nullptr ? setting : "1,2";
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t comma = text.find(',', start);
+    const int count = std::atoi(text.substr(start, comma - start).c_str());
+    if (count > 0) counts.push_back(count);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (counts.empty()) counts = {1, 2};
+  return counts;
+}
+
 int memory_report() {
   tpl::thread_pool pool(1);
   const std::uint64_t before = tpl_bench::allocation_count();
@@ -350,15 +369,16 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   const std::vector<workload> all = workloads();
   (void)reduce_data();  // build the 50M-element input before anything is timed
-  std::vector<std::unique_ptr<tpl::thread_pool>> pools;
-  for (int workers : {1, 2}) pools.push_back(std::make_unique<tpl::thread_pool>(static_cast<std::size_t>(workers)));
+  const std::vector<int> counts = worker_counts();
+  std::map<int, std::unique_ptr<tpl::thread_pool>> pools;
+  for (int workers : counts) pools[workers] = std::make_unique<tpl::thread_pool>(static_cast<std::size_t>(workers));
 
   for (const workload& each : all) {
     benchmark::RegisterBenchmark(bench_name(each.name, "serial", 1).c_str(), [each](benchmark::State& state) {
       for (auto _ : state) check(each.serial() == each.answer, each.name);
     })->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
-    for (int workers : {1, 2}) {
-      tpl::thread_pool* pool = pools[static_cast<std::size_t>(workers - 1)].get();
+    for (int workers : counts) {
+      tpl::thread_pool* pool = pools[workers].get();
       benchmark::RegisterBenchmark(bench_name(each.name, "tpl", workers).c_str(), [each, pool](benchmark::State& state) {
         for (auto _ : state) {
           std::int64_t result = 0;
@@ -386,11 +406,14 @@ int main(int argc, char** argv) {
   std::printf("\n%-12s %-8s %7s %10s %11s %12s\n", "workload", "library", "workers", "seconds", "ns/task",
               "vs oneTBB");
   for (const workload& each : all) {
-    for (int workers : {1, 2}) {
-      const double tbb_seconds = reporter.seconds[bench_name(each.name, "oneTBB", workers)];
+    for (int workers : counts) {
+      const auto tbb = reporter.seconds.find(bench_name(each.name, "oneTBB", workers));
+      if (tbb == reporter.seconds.end()) continue;  // filtered out of this run
+      const double tbb_seconds = tbb->second;
       for (const char* library : {"serial", "tpl", "oneTBB", "OpenMP"}) {
-        if (std::strcmp(library, "serial") == 0 && workers != 1) continue;
-        const auto found = reporter.seconds.find(bench_name(each.name, library, workers));
+        const bool serial = std::strcmp(library, "serial") == 0;
+        if (serial && workers != counts.front()) continue;  // one serial row per workload
+        const auto found = reporter.seconds.find(bench_name(each.name, library, serial ? 1 : workers));
         if (found == reporter.seconds.end()) continue;
         std::printf("%-12s %-8s %7d %10.4f %11.1f %11.2fx\n", each.name, library, workers, found->second,
                     found->second * 1e9 / static_cast<double>(each.tasks), found->second / tbb_seconds);
