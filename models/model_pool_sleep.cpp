@@ -1,6 +1,6 @@
 // Relacy model of the pool's sleep/wake protocol: the real detail::pool_intake (injection
-// queue, idle sleeper, stopping flag) and detail::find_work_or_sleep, driven the way
-// thread_pool drives them (a worker = find_work_or_sleep until it gives up).
+// queue, idle sleeper, stopping flag) and detail::find_work_or_park, driven the way
+// thread_pool drives them (a worker = find_work_or_park until it gives up).
 //
 // Invariants, on every explored execution: every accepted item runs exactly once; a refused
 // submission is refused only after shutdown began; every worker terminates (a lost wake-up
@@ -28,7 +28,7 @@ namespace {
 template <class Run>
 void worker_loop(tpl::detail::pool_intake<int>& intake, Run run) {
   for (;;) {
-    std::optional<int> item = tpl::detail::find_work_or_sleep(
+    std::optional<int> item = tpl::detail::find_work_or_park(
         intake.sleeper(), [&] { return intake.queue().try_pop(); }, [&] { return intake.stopping(); }, [] {},
         [] {});
     if (!item) return;
@@ -83,7 +83,7 @@ struct sleep_suite : rl::test_suite<sleep_suite<Workers, Submitters, ShutdownRac
 };
 
 // A join waiting for a stolen child: the joiner has nothing to help with, so it goes through
-// find_work_or_sleep until fork_item::is_done(); the thief runs the child (writes its result)
+// find_work_or_park until fork_item::is_done(); the thief runs the child (writes its result)
 // and calls fork_item::signal_joiner(). The joiner must wake (else DEADLOCK) and must see the
 // child's result (else DATA RACE on the plain cell).
 struct join_vs_thief : rl::test_suite<join_vs_thief, 2> {
@@ -99,7 +99,7 @@ struct join_vs_thief : rl::test_suite<join_vs_thief, 2> {
   }
   void thread(unsigned index) {
     if (index == 0) {
-      tpl::detail::work_item* nothing = tpl::detail::find_work_or_sleep(
+      tpl::detail::work_item* nothing = tpl::detail::find_work_or_park(
           *sleeper, []() -> tpl::detail::work_item* { return nullptr; }, [&] { return child->is_done(); }, [] {},
           [] {});
       RL_ASSERT(nothing == nullptr);

@@ -26,6 +26,19 @@ std::int64_t fib(tpl::thread_pool& pool, int n) {
 
 std::int64_t serial_fib(int n) { return n < 2 ? n : serial_fib(n - 1) + serial_fib(n - 2); }
 
+// The what() of every inner exception, in order.
+std::vector<std::string> messages_of(const tpl::aggregate_exception& error) {
+  std::vector<std::string> messages;
+  for (const auto& each : error.inner_exceptions()) {
+    try {
+      std::rethrow_exception(each);
+    } catch (const std::exception& inner) {
+      messages.push_back(inner.what());
+    }
+  }
+  return messages;
+}
+
 class ParallelOnPools : public ::testing::TestWithParam<std::size_t> {};
 
 TEST_P(ParallelOnPools, BlockingJoinsInsideWorkersComplete) {
@@ -108,15 +121,7 @@ TEST(ParallelInvoke, CollectsEveryExceptionInPieceOrder) {
     FAIL() << "expected an aggregate_exception";
   } catch (const tpl::aggregate_exception& error) {
     ASSERT_EQ(error.inner_exceptions().size(), 3u);
-    std::vector<std::string> messages;
-    for (const auto& each : error.inner_exceptions()) {
-      try {
-        std::rethrow_exception(each);
-      } catch (const std::exception& inner) {
-        messages.push_back(inner.what());
-      }
-    }
-    EXPECT_EQ(messages, (std::vector<std::string>{"first", "third", "fourth"}));
+    EXPECT_EQ(messages_of(error), (std::vector<std::string>{"first", "third", "fourth"}));
   }
   EXPECT_EQ(finished.load(), 1);  // the piece that did not throw still ran
 }
@@ -149,14 +154,8 @@ TEST(ParallelFor, ExceptionsAreAllCollectedAndEveryStartedBodyEnds) {
     FAIL() << "expected an aggregate_exception";
   } catch (const tpl::aggregate_exception& error) {
     EXPECT_GE(error.inner_exceptions().size(), 1u);
-    std::set<std::string> distinct;
-    for (const auto& each : error.inner_exceptions()) {
-      try {
-        std::rethrow_exception(each);
-      } catch (const std::runtime_error& inner) {
-        distinct.insert(inner.what());
-      }
-    }
+    const std::vector<std::string> messages = messages_of(error);
+    const std::set<std::string> distinct(messages.begin(), messages.end());
     EXPECT_EQ(distinct.size(), error.inner_exceptions().size());  // each thrown once, none lost
   }
   EXPECT_EQ(started.load(), ended.load());  // nothing still running after the throw

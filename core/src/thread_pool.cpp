@@ -116,7 +116,7 @@ void pool_worker::run_until_shutdown() {
     work_source source = work_source::local;
     work_item* item = find_work(source);
     if (item == nullptr) {
-      item = find_work_or_sleep(
+      item = find_work_or_park(
           intake_.sleeper(), [&] { return find_work(source); }, [&] { return intake_.stopping(); },
           [&] { counters_.slept.increment(); }, [&] { counters_.woken.increment(); });
     }
@@ -136,7 +136,7 @@ void pool_worker::join_slow(fork_item& child) {
     // outside producer could feed for ever, wait until this frame unwinds.
     const bool may_help = help_depth_ < max_help_depth_;
     work_source source = work_source::local;
-    work_item* item = find_work_or_sleep(
+    work_item* item = find_work_or_park(
         intake_.sleeper(), [&]() -> work_item* { return may_help ? find_work(source) : pop_own(source); },
         [&] { return child.is_done(); }, [&] { counters_.slept.increment(); },
         [&] { counters_.woken.increment(); });

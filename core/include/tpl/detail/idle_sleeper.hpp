@@ -120,7 +120,7 @@ class idle_sleeper {
 // acquire load of a stopping flag set after the last push): once it holds, one last
 // `try_find()` runs, so work published before giving up is still returned (a pool drains).
 template <class TryFind, class GiveUp, class OnSleep, class OnWake>
-auto find_work_or_sleep(idle_sleeper& sleeper, TryFind&& try_find, GiveUp&& give_up, OnSleep&& on_sleep,
+auto find_work_or_park(idle_sleeper& sleeper, TryFind&& try_find, GiveUp&& give_up, OnSleep&& on_sleep,
                         OnWake&& on_wake) -> decltype(try_find()) {
   for (;;) {
     for (int round = 0; round < config::idle_spin_rounds; ++round) {
