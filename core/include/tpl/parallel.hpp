@@ -59,30 +59,26 @@ struct fork_of : fork_item {
   Fn* fn;
 };
 
-// Forks children and guarantees they are joined, newest first: by join_all() on the normal
-// path, and by the destructor when an exception unwinds the forking frame. A child left in the
-// deque, or still running on a thief, would otherwise outlive the stack frame it lives in.
-template <std::size_t Capacity>
-class fork_scope {
+// Forks one child and guarantees it is joined: by join() on the normal path, and by the
+// destructor when an exception unwinds the forking frame. A child left in the deque, or still
+// running on a thief, would otherwise outlive the stack frame it lives in.
+class joined_fork {
  public:
-  explicit fork_scope(pool_worker& worker) noexcept : worker_(worker) {}
-  fork_scope(const fork_scope&) = delete;
-  fork_scope& operator=(const fork_scope&) = delete;
-  ~fork_scope() { join_all(); }
-
-  void fork(fork_item& child) {
-    child.sleeper = &worker_.pool().intake().sleeper();
-    worker_.push(&child);  // may throw (the deque grows); then `child` was not pushed
-    pushed_[count_++] = &child;
+  joined_fork(pool_worker& worker, fork_item& child) : worker_(worker), child_(&child) {
+    child.sleeper = &worker.pool().intake().sleeper();
+    worker.push(&child);  // if this throws, nothing was pushed and the destructor does not run
   }
-  void join_all() {
-    while (count_ != 0) worker_.join(*pushed_[--count_]);
+  joined_fork(const joined_fork&) = delete;
+  joined_fork& operator=(const joined_fork&) = delete;
+  ~joined_fork() { join(); }
+
+  void join() {
+    if (child_ != nullptr) worker_.join(*std::exchange(child_, nullptr));
   }
 
  private:
   pool_worker& worker_;
-  std::array<fork_item*, Capacity> pushed_{};
-  std::size_t count_ = 0;
+  fork_item* child_;
 };
 
 // Runs `body(worker)` on a worker of `pool`: directly when the caller is one, otherwise as a
@@ -130,8 +126,8 @@ void invoke_on_worker(pool_worker& worker, std::index_sequence<Index...>, First&
   ((std::get<Index>(children).sleeper = &sleeper), ...);
   // Fork the last piece first, so the deque's newest item is the second piece: the joins
   // (newest first) then pop them back in order while nobody steals. The pushes are written
-  // out as a fold rather than through fork_scope: measured, the runtime-indexed scope doubled
-  // skynet's cost per task (10-way forks). Only a push can throw here (the deque grows), so the
+  // out as a fold rather than through a scope object holding pointers to the children:
+  // measured, such a runtime-indexed scope doubled skynet's cost per task (10-way forks). Only a push can throw here (the deque grows), so the
   // cold path below joins whatever was pushed before rethrowing.
   std::size_t pushed = 0;
   try {
@@ -194,10 +190,9 @@ void run_range(pool_worker& worker, loop_state<Body>& state, std::int64_t first,
     };
     fork_of<decltype(right_half)> child(right_half);
     {
-      fork_scope<1> scope(worker);
-      scope.fork(child);
+      joined_fork fork(worker, child);
       run_range(worker, state, first, middle, grain);  // bodies' exceptions are recorded inside
-      scope.join_all();
+      fork.join();
     }
     if (child.error) state.record(child.error);
     return;

@@ -56,11 +56,6 @@ class injection_queue {
     return true;
   }
 
-  [[nodiscard]] bool closed() {
-    sync::lock_guard lock(mutex_);
-    return closed_.load();
-  }
-
  private:
   sync::mutex mutex_;
   std::deque<T> items_;                   // under mutex_
