@@ -126,8 +126,13 @@ void pool_worker::run_until_shutdown() {
   current_worker = nullptr;
 }
 
-void pool_worker::join_slow(fork_item& child) {
-  while (!child.is_done()) {
+void pool_worker::join_slow(fork_item& child) { help_until(child.done); }
+
+void pool_worker::help_until(const sync::atomic<bool>& done) {
+  // acquire: pairs with the release store that sets `done` (fork_item::signal_joiner, a task's
+  // blocking-wait continuation): the waited-for work's effects are visible on return.
+  const auto is_done = [&done] { return done.load(std::memory_order_acquire); };
+  while (!is_done()) {
     // Helping nests a whole other computation on this stack, so it is bounded. Below the bound
     // the worker runs anything (own deque, global queue, steals). At the bound it still runs
     // items of its own deque, and only those: the child may be among them (below an item this
@@ -138,9 +143,9 @@ void pool_worker::join_slow(fork_item& child) {
     work_source source = work_source::local;
     work_item* item = find_work_or_park(
         intake_.sleeper(), [&]() -> work_item* { return may_help ? find_work(source) : pop_own(source); },
-        [&] { return child.is_done(); }, [&] { counters_.slept.increment(); },
+        is_done, [&] { counters_.slept.increment(); },
         [&] { counters_.woken.increment(); });
-    if (item == nullptr) continue;  // the child is done; the loop condition sees it
+    if (item == nullptr) continue;  // done; the loop condition sees it
     ++help_depth_;
     deepest_help_.raise_to(static_cast<std::uint64_t>(help_depth_));
     execute(item, source);

@@ -29,6 +29,12 @@ inline constexpr int idle_spin_rounds = 64;
 // so helping cannot overflow the stack however the computation recurses.
 inline constexpr int max_help_depth = 32;
 
+// Continuations and eagerly started coroutines run inline on the current thread only while at
+// least this much of its stack is left; below it they are queued to the pool instead, so a
+// chain of a million synchronously completing awaits cannot overflow the stack (.NET's
+// TryEnsureSufficientExecutionStack plays the same role). Sanitizer builds use larger frames.
+inline constexpr std::size_t inline_stack_reserve = 256 * 1024;
+
 // Keeps the owner's and the thieves' hot indices on separate cache lines (no false sharing).
 // Models use malloc alignment: Relacy's allocator does not honour over-aligned requests.
 #if defined(TPL_MODEL_RELACY)

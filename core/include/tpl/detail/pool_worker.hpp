@@ -98,6 +98,10 @@ class pool_worker {
     join_slow(child);
   }
 
+  // Runs other work (bounded nesting, as join_slow) or sleeps until `done` is true. Whoever
+  // sets `done` must then call notify_all() on the pool's idle sleeper, as signal_joiner() does.
+  void help_until(const sync::atomic<bool>& done);
+
   // The worker's thread body: run work until the pool shuts down and no work is left.
   void run_until_shutdown();
 

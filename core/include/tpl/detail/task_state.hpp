@@ -35,8 +35,13 @@ namespace tpl::detail {
 // coroutine's frame, a continue_with task), so registering allocates nothing.
 struct continuation {
   using invoke_function = void (*)(continuation* self);
-  explicit continuation(invoke_function function) : invoke(function) {}
+  explicit continuation(invoke_function function, void* resumed_coroutine = nullptr)
+      : invoke(function), coroutine(resumed_coroutine) {}
   invoke_function invoke;
+  // The address of the coroutine that invoke() resumes, if that is all it does: a completing
+  // coroutine may then resume it by symmetric transfer instead of a nested call. nullptr
+  // otherwise.
+  void* coroutine;
   sync::cell<continuation*> next{nullptr};  // written by the registrant before its publishing CAS
 };
 
@@ -46,7 +51,10 @@ class task_state {
   static constexpr std::uint32_t completion_reserved = 1u << 3;
   static constexpr std::uint32_t exception_observed = 1u << 4;
 
-  explicit task_state(task_status initial) : state_(static_cast<std::uint32_t>(initial)) {}
+  // `references`: how many owners the state starts with (a coroutine task starts with two:
+  // the handle its caller receives and the running coroutine itself).
+  explicit task_state(task_status initial, std::uint32_t references = 1)
+      : state_(static_cast<std::uint32_t>(initial)), references_(references) {}
   task_state(const task_state&) = delete;
   task_state& operator=(const task_state&) = delete;
 
@@ -83,8 +91,18 @@ class task_state {
   }
 
   // Second half: publish `final_status` (with the outcome written since the reservation) and
-  // run every registered continuation exactly once. Precondition: this thread reserved.
+  // run every registered continuation exactly once. Precondition: this thread reserved, or it
+  // is the task's only possible completer (a coroutine's own final step).
   void complete(task_status final_status) {
+    publish(final_status);
+    if (continuation* newest = run_continuations_but_newest()) newest->invoke(newest);
+  }
+
+  // complete() in two steps, for completers that run the continuations elsewhere (a completion
+  // source that runs them on the pool) or that resume the newest one by symmetric transfer (a
+  // coroutine's final step). After publish() the status is final; continuations registered
+  // meanwhile still wait in the slot for run_continuations_but_newest().
+  void publish(task_status final_status) {
     std::uint32_t expected = state_.load(std::memory_order_relaxed);  // relaxed: the CAS re-checks
     std::uint32_t desired;
     do {
@@ -93,11 +111,19 @@ class task_state {
       // visible to whoever sees the final status. relaxed on failure: only exception_observed
       // can change meanwhile; the loop recomputes.
     } while (!state_.compare_exchange_weak(expected, desired, std::memory_order_release, std::memory_order_relaxed));
+  }
+
+  // Closes the slot and runs every registered continuation, oldest registration first (as .NET
+  // runs them in registration order), except the newest, which it returns for the caller to
+  // run (nullptr if there was none). Precondition: publish() was called.
+  [[nodiscard]] continuation* run_continuations_but_newest() {
     // acq_rel: acquire pairs with the release CAS in add_continuation() (each node's fields);
     // release pairs with the acquire loads there that find the sentinel (the outcome).
     continuation* stack = continuations_.exchange(completed_sentinel(), std::memory_order_acq_rel);
-    // The stack is newest first; run oldest registration first, as .NET runs continuations in
-    // registration order.
+    if (stack == nullptr) return nullptr;
+    continuation* newest = stack;
+    stack = newest->next.load();
+    // The stack is newest first: reverse it.
     continuation* oldest_first = nullptr;
     while (stack != nullptr) {
       continuation* next = stack->next.load();
@@ -110,6 +136,7 @@ class task_state {
       oldest_first->invoke(oldest_first);
       oldest_first = next;
     }
+    return newest;
   }
 
   // Registers `node` to run when the task completes. false: it already completed; the caller
@@ -163,7 +190,7 @@ class task_state {
 
   sync::atomic<std::uint32_t> state_;
   sync::atomic<continuation*> continuations_{nullptr};
-  sync::atomic<std::uint32_t> references_{1};
+  sync::atomic<std::uint32_t> references_;
 };
 
 }  // namespace tpl::detail

@@ -1,0 +1,45 @@
+// Whether the current thread has stack enough left to run a continuation or an eagerly started
+// coroutine inline, or must queue it to the pool. This bounds every inline recursion of task
+// code (a continuation that completes a task whose continuation completes another ...) by the
+// thread's stack size instead of by luck.
+#pragma once
+
+#include <cstddef>
+
+#include "tpl/config.hpp"
+
+#if !defined(TPL_MODEL_RELACY)
+#include <pthread.h>
+#endif
+
+namespace tpl::detail {
+
+#if defined(TPL_MODEL_RELACY)
+
+// Models run short chains on Relacy's fibers, whose stacks pthread does not describe.
+inline bool has_stack_room() noexcept { return true; }
+
+#else
+
+// The lowest usable address of the calling thread's stack (stacks grow down on every target
+// tpl supports), or nullptr if the platform does not say.
+inline const char* current_stack_low_end() noexcept {
+  pthread_attr_t attributes;
+  if (pthread_getattr_np(pthread_self(), &attributes) != 0) return nullptr;
+  void* low = nullptr;
+  std::size_t size = 0;
+  const bool known = pthread_attr_getstack(&attributes, &low, &size) == 0;
+  pthread_attr_destroy(&attributes);
+  return known ? static_cast<const char*>(low) : nullptr;
+}
+
+inline bool has_stack_room() noexcept {
+  thread_local const char* const low_end = current_stack_low_end();
+  // The frame address, not a local's: under AddressSanitizer locals may live on a fake stack.
+  const char* here = static_cast<const char*>(__builtin_frame_address(0));
+  return low_end == nullptr || here < low_end || static_cast<std::size_t>(here - low_end) > config::inline_stack_reserve;
+}
+
+#endif
+
+}  // namespace tpl::detail

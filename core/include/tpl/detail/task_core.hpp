@@ -1,0 +1,157 @@
+// The shared state behind every task handle: the lock-free task_state (status word,
+// continuation slot, reference count) plus the outcome: a value, one or more exceptions, or
+// canceled. Whoever completes the task writes the outcome between winning the complete-once
+// race and publishing the final status, so a reader that sees a final status reads a
+// finished, immutable outcome.
+//
+// Every kind of task puts its state in the one allocation it needs anyway: a coroutine's
+// promise (the frame), run()'s work item, a continuation task's node, a completion source's
+// block. `destroy` knows which.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "tpl/aggregate_exception.hpp"
+#include "tpl/detail/task_state.hpp"
+#include "tpl/task_exceptions.hpp"
+#include "tpl/unobserved_exceptions.hpp"
+
+namespace tpl::detail {
+
+class task_core {
+ public:
+  using destroy_function = void (*)(task_core* self) noexcept;
+
+  task_core(task_status initial, std::uint32_t references, destroy_function destroy)
+      : state_(initial, references), destroy_(destroy) {}
+  task_core(const task_core&) = delete;
+  task_core& operator=(const task_core&) = delete;
+
+  task_state& state() noexcept { return state_; }
+  const task_state& state() const noexcept { return state_; }
+
+  void add_reference() { state_.add_reference(); }
+
+  // Drops one reference; the last one reports an unobserved fault, then destroys the state.
+  void release() noexcept {
+    if (!state_.release_reference()) return;
+    // The reference count's acq_rel ordered every owner's use (and the completion) before here.
+    if (state_.status() == task_status::faulted && !state_.exception_was_observed()) {
+      report_unobserved(aggregate_exception(errors_));
+    }
+    destroy_(this);
+  }
+
+  // --- Outcome, written by the completer only (before publishing) -------------------------
+  void add_error(std::exception_ptr error) { errors_.push_back(std::move(error)); }
+  void set_errors(std::vector<std::exception_ptr> errors) { errors_ = std::move(errors); }
+  void set_canceled_outcome() noexcept { canceled_ = true; }
+  // The final status the written outcome stands for.
+  [[nodiscard]] task_status outcome_status() const noexcept {
+    if (!errors_.empty()) return task_status::faulted;
+    return canceled_ ? task_status::canceled : task_status::ran_to_completion;
+  }
+
+  // --- Reading the outcome (only after a final status was seen) ---------------------------
+  [[nodiscard]] const std::vector<std::exception_ptr>& errors() const noexcept { return errors_; }
+
+  // What `co_await` does with a task that did not run to completion: rethrow the first
+  // exception as it was thrown, or throw task_canceled.
+  void rethrow_if_unsuccessful_for_await() {
+    const task_status status = state_.status();
+    if (status == task_status::faulted) {
+      state_.mark_exception_observed();
+      std::rethrow_exception(errors_.front());
+    }
+    if (status == task_status::canceled) throw task_canceled();
+  }
+
+  // What get()/wait() do: every exception in one aggregate_exception; a canceled task's
+  // aggregate holds one task_canceled (as .NET's Wait() and Result do).
+  void rethrow_if_unsuccessful_for_blocking_wait() {
+    const task_status status = state_.status();
+    if (status == task_status::faulted) {
+      state_.mark_exception_observed();
+      throw aggregate_exception(errors_);
+    }
+    if (status == task_status::canceled) {
+      throw aggregate_exception({std::make_exception_ptr(task_canceled())});
+    }
+  }
+
+  // .NET's Task.Exception: the aggregate of a faulted task (marking it observed), else none.
+  [[nodiscard]] std::optional<aggregate_exception> exception_if_faulted() {
+    if (state_.status() != task_status::faulted) return std::nullopt;
+    state_.mark_exception_observed();
+    return aggregate_exception(errors_);
+  }
+
+ protected:
+  ~task_core() = default;  // destroyed through destroy_ only
+
+ private:
+  task_state state_;
+  destroy_function destroy_;
+  std::vector<std::exception_ptr> errors_;  // faulted: at least one
+  bool canceled_ = false;
+};
+
+// The typed part: where a task<T>'s value lives.
+template <class T>
+class task_core_of : public task_core {
+ public:
+  using task_core::task_core;
+
+  template <class... Args>
+  void set_value(Args&&... args) {
+    value_.emplace(std::forward<Args>(args)...);
+  }
+  [[nodiscard]] const T& value() const noexcept { return *value_; }
+
+ protected:
+  ~task_core_of() = default;
+
+ private:
+  std::optional<T> value_;
+};
+
+template <>
+class task_core_of<void> : public task_core {
+ public:
+  using task_core::task_core;
+  void set_value() noexcept {}
+  void value() const noexcept {}
+
+ protected:
+  ~task_core_of() = default;
+};
+
+// Copies a completed task's outcome into a task being completed by the caller, who has
+// reserved its completion (unwrap, and continuations that forward an outcome). The source's
+// exceptions count as observed: they now travel with the destination.
+template <class T>
+void copy_outcome(task_core_of<T>& from, task_core_of<T>& to) {
+  switch (from.state().status()) {
+    case task_status::ran_to_completion:
+      if constexpr (std::is_void_v<T>) {
+        to.set_value();
+      } else {
+        to.set_value(from.value());
+      }
+      break;
+    case task_status::faulted:
+      from.state().mark_exception_observed();
+      to.set_errors(from.errors());
+      break;
+    default:
+      to.set_canceled_outcome();
+      break;
+  }
+}
+
+}  // namespace tpl::detail

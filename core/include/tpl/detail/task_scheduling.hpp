@@ -1,0 +1,70 @@
+// Where task code sends work it does not run inline: a coroutine resumption or a continuation
+// queued because the stack is low, asked for (yield(), run_continuations_asynchronously), or
+// not allowed inline (a continue_with task without execute_synchronously).
+//
+// The pool is the ambient one: the pool whose worker the caller is, else the default pool (as
+// .NET queues to TaskScheduler.Current, which is the default scheduler outside pool threads).
+// If that pool is shutting down and refuses work from outside, the work runs inline on the
+// caller instead: nothing queued by task code is ever dropped.
+//
+// Model builds (TPL_MODEL_RELACY) compile the pool out: models check the task protocol, and the
+// pool's own protocol has its own model (models/model_pool_sleep.cpp). There, queued work runs
+// inline.
+#pragma once
+
+#include <coroutine>
+
+#include "tpl/detail/work_item.hpp"
+
+#if !defined(TPL_MODEL_RELACY)
+#include "tpl/errors.hpp"
+#include "tpl/thread_pool.hpp"
+#endif
+
+namespace tpl::detail {
+
+// A coroutine to resume, queued as a work item. It lives in the suspended coroutine's frame
+// (inside the awaiter that queued it), so queueing a resumption allocates nothing.
+struct resumption_item : work_item {
+  resumption_item() : work_item{&resumption_item::resume} {}
+  std::coroutine_handle<> handle;
+  static void resume(work_item* self, bool) { static_cast<resumption_item*>(self)->handle.resume(); }
+};
+
+#if defined(TPL_MODEL_RELACY)
+
+// Where a continuation task will queue its body; chosen when it is registered.
+struct scheduling_target {};
+inline scheduling_target ambient_target() noexcept { return {}; }
+inline void queue_to(scheduling_target, work_item* item) { item->run(item, false); }
+inline void queue_to_ambient_pool(work_item* item) { item->run(item, false); }
+
+#else
+
+inline thread_pool& ambient_pool() noexcept {
+  if (pool_worker* worker = current_worker) return worker->pool();
+  return thread_pool::default_pool();
+}
+
+// Queues `item` on `pool` (a worker of it pushes to its own deque); runs it inline when the
+// pool no longer accepts work from outside.
+inline void queue_to_pool(thread_pool& pool, work_item* item) {
+  try {
+    pool.submit_item(item);
+  } catch (const invalid_operation&) {
+    item->run(item, false);
+  }
+}
+
+inline void queue_to_ambient_pool(work_item* item) { queue_to_pool(ambient_pool(), item); }
+
+// Where a continuation task will queue its body; chosen when it is registered.
+struct scheduling_target {
+  thread_pool* pool;
+};
+inline scheduling_target ambient_target() noexcept { return {&ambient_pool()}; }
+inline void queue_to(scheduling_target target, work_item* item) { queue_to_pool(*target.pool, item); }
+
+#endif
+
+}  // namespace tpl::detail

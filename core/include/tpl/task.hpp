@@ -1,0 +1,160 @@
+// tpl::task<T> and tpl::task<> — .NET's Task<TResult> and Task.
+//
+// A task is a cheap, copyable handle to shared state (copying adds a reference; the last handle
+// frees the state). Tasks are hot: whoever gives you one has started the work. Any number of
+// threads may hold, await, wait on and query the same task.
+//
+//   co_await t        the value; or the first exception, rethrown as thrown; or task_canceled
+//   t.get(), t.wait() block (a pool worker runs other work meanwhile); throw aggregate_exception
+//                     with every exception (a canceled task: one task_canceled), as .NET's
+//                     Result and Wait() do
+//   t.exception()     the aggregate of a faulted task, without throwing; empty otherwise
+//
+// A coroutine returning task<T> runs synchronously until its first co_await of something
+// incomplete (detail/task_promise.hpp). tpl::run() queues work on a pool; completion sources
+// (task_completion_source.hpp) and continue_with (continue_with.hpp) make the other kinds.
+//
+// Differences from .NET that C++ forces: a result is returned by copy (T must be copyable;
+// .NET hands out the same reference each time); a default-constructed or moved-from handle is
+// empty, and any use of it throws invalid_operation.
+#pragma once
+
+#include <exception>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "tpl/aggregate_exception.hpp"
+#include "tpl/detail/blocking_wait.hpp"
+#include "tpl/detail/task_awaiter.hpp"
+#include "tpl/detail/task_core.hpp"
+#include "tpl/detail/task_promise.hpp"
+#include "tpl/errors.hpp"
+#include "tpl/task_exceptions.hpp"
+#include "tpl/task_status.hpp"
+
+namespace tpl {
+
+namespace detail {
+
+// The state of a task made already complete (from_result, from_exception, from_canceled).
+template <class T>
+class completed_task_core final : public task_core_of<T> {
+ public:
+  completed_task_core() : task_core_of<T>(task_status::waiting_for_activation, 1, &destroy) {}
+
+ private:
+  static void destroy(task_core* core) noexcept { delete static_cast<completed_task_core*>(core); }
+};
+
+}  // namespace detail
+
+template <class T = void>
+class task {
+  static_assert(!std::is_reference_v<T>, "tpl::task<T>: T must not be a reference");
+  static_assert(std::is_void_v<T> || std::is_copy_constructible_v<T>,
+                "tpl::task<T>: T must be copyable (every awaiter gets its own copy of the result)");
+
+ public:
+  using promise_type = detail::task_promise<T>;
+  using value_type = T;
+
+  task() noexcept = default;
+  task(const task& other) noexcept : core_(other.core_) {
+    if (core_ != nullptr) core_->add_reference();
+  }
+  task(task&& other) noexcept : core_(std::exchange(other.core_, nullptr)) {}
+  task& operator=(task other) noexcept {
+    std::swap(core_, other.core_);
+    return *this;
+  }
+  ~task() {
+    if (core_ != nullptr) core_->release();
+  }
+
+  // Internal: takes over one reference the caller holds.
+  task(detail::adopt_reference_t, detail::task_core_of<T>* core) noexcept : core_(core) {}
+
+  // false for a default-constructed or moved-from handle, the only state in which the other
+  // members throw invalid_operation.
+  [[nodiscard]] bool valid() const noexcept { return core_ != nullptr; }
+
+  [[nodiscard]] task_status status() const { return checked("status").state().status(); }
+  [[nodiscard]] bool is_completed() const { return is_final(status()); }
+  [[nodiscard]] bool is_completed_successfully() const { return status() == task_status::ran_to_completion; }
+  [[nodiscard]] bool is_faulted() const { return status() == task_status::faulted; }
+  [[nodiscard]] bool is_canceled() const { return status() == task_status::canceled; }
+
+  // Blocks until the task completes; throws aggregate_exception unless it ran to completion.
+  void wait() const {
+    detail::task_core_of<T>& core = checked("wait");
+    detail::wait_for_completion(core);
+    core.rethrow_if_unsuccessful_for_blocking_wait();
+  }
+
+  // wait(), then the result (a copy).
+  T get() const {
+    wait();
+    if constexpr (!std::is_void_v<T>) return core_->value();
+  }
+
+  // The aggregate of a faulted task's exceptions (marking them observed); empty for a task that
+  // is not (yet) faulted. Does not wait.
+  [[nodiscard]] std::optional<aggregate_exception> exception() const {
+    return checked("exception").exception_if_faulted();
+  }
+
+  detail::task_awaiter<T> operator co_await() const { return detail::task_awaiter<T>(checked("co_await")); }
+
+  template <class... Args>
+  static task from_result(Args&&... args) {
+    auto* core = new detail::completed_task_core<T>();
+    try {
+      core->set_value(std::forward<Args>(args)...);
+    } catch (...) {
+      core->release();
+      throw;
+    }
+    core->state().complete(task_status::ran_to_completion);
+    return task(detail::adopt_reference, core);
+  }
+  static task from_exception(std::exception_ptr error) {
+    if (error == nullptr) throw std::invalid_argument("tpl::task::from_exception: the exception_ptr is null");
+    auto* core = new detail::completed_task_core<T>();
+    try {
+      core->add_error(std::move(error));
+    } catch (...) {
+      core->release();
+      throw;
+    }
+    core->state().complete(task_status::faulted);
+    return task(detail::adopt_reference, core);
+  }
+  static task from_canceled() {
+    auto* core = new detail::completed_task_core<T>();
+    core->set_canceled_outcome();
+    core->state().complete(task_status::canceled);
+    return task(detail::adopt_reference, core);
+  }
+
+  // Internal: the shared state (nullptr for an empty handle).
+  [[nodiscard]] detail::task_core_of<T>* core() const noexcept { return core_; }
+
+ private:
+  detail::task_core_of<T>& checked(const char* operation) const {
+    if (core_ == nullptr) {
+      throw invalid_operation(std::string("tpl::task::") + operation +
+                              ": the task handle is empty (default-constructed or moved-from)");
+    }
+    return *core_;
+  }
+
+  detail::task_core_of<T>* core_ = nullptr;
+};
+
+// .NET's Task.CompletedTask: a task<> that already ran to completion.
+inline task<> completed_task() { return task<>::from_result(); }
+
+}  // namespace tpl

@@ -1,0 +1,15 @@
+// Everything public in tpl, in one include.
+#pragma once
+
+#include "tpl/aggregate_exception.hpp"
+#include "tpl/continue_with.hpp"
+#include "tpl/errors.hpp"
+#include "tpl/parallel.hpp"
+#include "tpl/run.hpp"
+#include "tpl/task.hpp"
+#include "tpl/task_completion_source.hpp"
+#include "tpl/task_exceptions.hpp"
+#include "tpl/task_status.hpp"
+#include "tpl/thread_pool.hpp"
+#include "tpl/unobserved_exceptions.hpp"
+#include "tpl/yield.hpp"
