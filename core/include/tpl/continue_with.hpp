@@ -22,12 +22,17 @@
 #include <type_traits>
 #include <utility>
 
+#include "tpl/detail/callable_checks.hpp"
 #include "tpl/detail/stack_guard.hpp"
 #include "tpl/detail/task_core.hpp"
 #include "tpl/detail/task_scheduling.hpp"
 #include "tpl/detail/work_item.hpp"
-#include "tpl/run.hpp"
+#include "tpl/errors.hpp"
 #include "tpl/task.hpp"
+
+#if !defined(TPL_MODEL_RELACY)
+#include "tpl/thread_pool.hpp"
+#endif
 
 namespace tpl {
 
@@ -154,10 +159,12 @@ auto continue_with(const task<T>& antecedent, Fn&& fn, continuation_options opti
   return detail::make_continuation(antecedent, std::forward<Fn>(fn), options, detail::ambient_target());
 }
 
+#if !defined(TPL_MODEL_RELACY)
 template <class T, class Fn>
 auto continue_with(const task<T>& antecedent, thread_pool& pool, Fn&& fn,
                    continuation_options options = continuation_options::none) {
   return detail::make_continuation(antecedent, std::forward<Fn>(fn), options, detail::scheduling_target{&pool});
 }
+#endif
 
 }  // namespace tpl

@@ -20,6 +20,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "tpl/detail/callable_checks.hpp"
 #include "tpl/detail/task_core.hpp"
 #include "tpl/detail/work_item.hpp"
 #include "tpl/task.hpp"
@@ -40,13 +41,6 @@ struct unwrapped_result<task<U>> {
 
 template <class Fn>
 using run_task_result_t = typename unwrapped_result<std::invoke_result_t<Fn&>>::type;
-
-template <class Fn>
-void reject_null_callable(const Fn& fn, const char* operation) {
-  if constexpr (std::is_constructible_v<bool, const Fn&>) {
-    if (!static_cast<bool>(fn)) throw std::invalid_argument(std::string(operation) + ": the callable is null");
-  }
-}
 
 // The task of a plain callable: its state and its queued work item in one allocation.
 template <class R, class Fn>

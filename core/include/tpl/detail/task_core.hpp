@@ -44,7 +44,7 @@ class task_core {
     if (state_.status() == task_status::faulted && !state_.exception_was_observed()) {
       report_unobserved(aggregate_exception(errors_));
     }
-    destroy_(this);
+    destroy_without_recursion(this);
   }
 
   // --- Outcome, written by the completer only (before publishing) -------------------------
@@ -95,8 +95,42 @@ class task_core {
   ~task_core() = default;  // destroyed through destroy_ only
 
  private:
+  // Destroying a state may drop the last reference to another (a coroutine frame holds the
+  // task it awaited, which holds the one it awaited ...): a chain of a million tasks would
+  // destroy itself recursively and overflow the stack. So destruction is a per-thread
+  // trampoline: a destruction started inside another one is queued, and the outermost one
+  // destroys the queue in a loop.
+  static void destroy_without_recursion(task_core* core) noexcept {
+#if defined(TPL_MODEL_RELACY)
+    // C++ thread_local is shared by all of Relacy's model threads, and the queue would hand a
+    // destruction from one model thread to another behind Relacy's back. Models destroy short
+    // chains directly.
+    core->destroy_(core);
+#else
+    struct destruction_queue {
+      bool draining = false;
+      task_core* head = nullptr;
+    };
+    thread_local destruction_queue queue;
+    if (queue.draining) {
+      core->next_to_destroy_ = queue.head;
+      queue.head = core;
+      return;
+    }
+    queue.draining = true;
+    core->destroy_(core);
+    while (queue.head != nullptr) {
+      task_core* next = queue.head;
+      queue.head = next->next_to_destroy_;
+      next->destroy_(next);
+    }
+    queue.draining = false;
+#endif
+  }
+
   task_state state_;
   destroy_function destroy_;
+  task_core* next_to_destroy_ = nullptr;  // link in this thread's destruction queue
   std::vector<std::exception_ptr> errors_;  // faulted: at least one
   bool canceled_ = false;
 };
