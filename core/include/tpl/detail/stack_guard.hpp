@@ -7,6 +7,7 @@
 #include <cstddef>
 
 #include "tpl/config.hpp"
+#include "tpl/sync/tsan.hpp"
 
 #if !defined(TPL_MODEL_RELACY)
 #include <pthread.h>
@@ -21,8 +22,17 @@ inline bool has_stack_room() noexcept { return true; }
 
 #else
 
-// The lowest usable address of the calling thread's stack (stacks grow down on every target
-// tpl supports), or nullptr if the platform does not say.
+// How much of a thread's stack inline task code may use at most. Under ThreadSanitizer only a
+// slice: TSan's fixed-size shadow call stack (sync/tsan.hpp, point 2) overflows long before a
+// real 8 MiB stack does.
+#if TPL_TSAN
+inline constexpr std::size_t inline_stack_budget = 1024 * 1024;
+#else
+inline constexpr std::size_t inline_stack_budget = ~std::size_t{0};
+#endif
+
+// The lowest address inline task code may reach on the calling thread's stack (stacks grow
+// down on every target tpl supports), or nullptr if the platform does not say.
 inline const char* current_stack_low_end() noexcept {
   pthread_attr_t attributes;
   if (pthread_getattr_np(pthread_self(), &attributes) != 0) return nullptr;
@@ -30,7 +40,9 @@ inline const char* current_stack_low_end() noexcept {
   std::size_t size = 0;
   const bool known = pthread_attr_getstack(&attributes, &low, &size) == 0;
   pthread_attr_destroy(&attributes);
-  return known ? static_cast<const char*>(low) : nullptr;
+  if (!known) return nullptr;
+  const char* const low_end = static_cast<const char*>(low);
+  return size > inline_stack_budget ? low_end + (size - inline_stack_budget) : low_end;
 }
 
 inline bool has_stack_room() noexcept {

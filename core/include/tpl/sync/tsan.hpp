@@ -10,7 +10,11 @@
 //    two atomics, which TSan does not check anyway. So no suppression is needed, and TSan still
 //    catches a weakened publication. g++ 12 warns (-Wtsan) that fences are unsupported; that
 //    warning is silenced for exactly the one fence call in std/fence.hpp, with this reason.
-// 2. Detection: g++ defines __SANITIZE_THREAD__, clang reports __has_feature(thread_sanitizer).
+// 2. TSan keeps its own shadow call stack per thread, of fixed size (64Ki entries in LLVM 19);
+//    recursion deeper than that crashes inside TSan however large the real stack is. Task code
+//    bounds its inline recursion by stack left (detail/stack_guard.hpp); under TSan it also
+//    limits itself to a slice of the stack small enough for the shadow stack.
+// 3. Detection: g++ defines __SANITIZE_THREAD__, clang reports __has_feature(thread_sanitizer).
 #pragma once
 
 #if defined(__SANITIZE_THREAD__)
