@@ -6,4 +6,6 @@
 
 namespace tpl_bench {
 std::uint64_t allocation_count() noexcept;
+// Counting is off until this is called (a shared counter would slow the timed runs).
+void start_counting_allocations() noexcept;
 }

@@ -8,10 +8,14 @@
 //   nqueens(11)  one task per valid placement, 2680 solutions
 //   reduce       recursive halving over 50M integers down to 4096-element leaves
 //
+// fib and skynet also run as coroutine tasks ("tpl-task"): each call is a tpl::task coroutine;
+// a spawned child starts with co_await tpl::yield() (its frame goes on the worker's deque, where
+// thieves can take it) and the parent co_awaits it. One heap allocation per task: the frame.
+//
 // Worker counts: 1 and 2 by default; TPL_BENCH_WORKERS="1,2,4,8,16" measures others (for a
 // machine with more cores).
 //
-// `bench_fork_join --memory` runs tpl's fib(30) once and reports heap allocations per task and
+// `bench_fork_join --memory` runs tpl's fib(30) once (fork-join and coroutine) and reports heap allocations per task and
 // the process's peak resident memory (run as its own process so nothing else is counted).
 #include <benchmark/benchmark.h>
 #include <omp.h>
@@ -32,7 +36,10 @@
 #include <numeric>
 #include <string>
 #include <tpl/parallel.hpp>
+#include <tpl/run.hpp>
+#include <tpl/task.hpp>
 #include <tpl/thread_pool.hpp>
+#include <tpl/yield.hpp>
 #include <utility>
 #include <vector>
 
@@ -172,6 +179,31 @@ std::int64_t tpl_reduce(const std::int32_t* first, std::int64_t count) {
   return left + right;
 }
 
+// ---------------- tpl coroutine tasks ----------------
+// `spawned`: the caller goes on while this task waits on the worker's deque (a fork).
+tpl::task<std::int64_t> coroutine_fib(int n, bool spawned) {
+  if (spawned) co_await tpl::yield();
+  if (n < 2) co_return n;
+  tpl::task<std::int64_t> left = coroutine_fib(n - 1, true);
+  const std::int64_t right = co_await coroutine_fib(n - 2, false);
+  co_return co_await left + right;
+}
+tpl::task<std::int64_t> coroutine_skynet(std::int64_t number, std::int64_t size, bool spawned) {
+  if (spawned) co_await tpl::yield();
+  if (size == 1) co_return number;
+  std::array<tpl::task<std::int64_t>, 10> children;
+  for (std::size_t child = 1; child < 10; ++child) {
+    children[child] = coroutine_skynet(number + static_cast<std::int64_t>(child) * (size / 10), size / 10, true);
+  }
+  std::int64_t sum = co_await coroutine_skynet(number, size / 10, false);
+  for (std::size_t child = 1; child < 10; ++child) sum += co_await children[child];
+  co_return sum;
+}
+// From outside the pool: run the root coroutine on a worker and block for its result.
+std::int64_t run_coroutine(tpl::thread_pool& pool, tpl::task<std::int64_t> (*root)()) {
+  return tpl::run(pool, root).get();
+}
+
 // ---------------- oneTBB ----------------
 std::int64_t tbb_fib(int n) {
   if (n < 2) return n;
@@ -275,6 +307,7 @@ struct workload {
   std::int64_t (*tpl)();
   std::int64_t (*tbb)();
   std::int64_t (*omp)();
+  tpl::task<std::int64_t> (*tpl_task)();  // the coroutine-task version, or nullptr
 };
 
 std::int64_t run_omp(std::int64_t (*body)(), int threads) {
@@ -291,16 +324,16 @@ std::vector<workload> workloads() {
   static const std::int64_t reduction_tasks = reduce_tasks();
   return {
       {"fib(30)", fib_tasks, fib_answer, [] { return serial_fib(fib_n); }, [] { return tpl_fib(fib_n); },
-       [] { return tbb_fib(fib_n); }, [] { return omp_fib(fib_n); }},
+       [] { return tbb_fib(fib_n); }, [] { return omp_fib(fib_n); }, [] { return coroutine_fib(fib_n, false); }},
       {"skynet", skynet_tasks, skynet_answer, [] { return serial_skynet(0, skynet_leaves); },
        [] { return tpl_skynet(0, skynet_leaves); }, [] { return tbb_skynet(0, skynet_leaves); },
-       [] { return omp_skynet(0, skynet_leaves); }},
+       [] { return omp_skynet(0, skynet_leaves); }, [] { return coroutine_skynet(0, skynet_leaves, false); }},
       {"nqueens(11)", queen_tasks, queens_answer, [] { return serial_queens({}, 0); }, [] { return tpl_queens({}, 0); },
-       [] { return tbb_queens({}, 0); }, [] { return omp_queens({}, 0); }},
+       [] { return tbb_queens({}, 0); }, [] { return omp_queens({}, 0); }, nullptr},
       {"reduce 50M", reduction_tasks, reduce_answer(), [] { return serial_reduce(reduce_data().data(), reduce_size); },
        [] { return tpl_reduce(reduce_data().data(), reduce_size); },
        [] { return tbb_reduce(reduce_data().data(), reduce_size); },
-       [] { return omp_reduce(reduce_data().data(), reduce_size); }},
+       [] { return omp_reduce(reduce_data().data(), reduce_size); }, nullptr},
   };
 }
 
@@ -349,11 +382,18 @@ std::vector<int> worker_counts() {
 
 int memory_report() {
   tpl::thread_pool pool(1);
+  tpl_bench::start_counting_allocations();
   const std::uint64_t before = tpl_bench::allocation_count();
   std::int64_t result = 0;
   tpl::parallel_invoke(tpl::parallel_options{&pool}, [&] { result = tpl_fib(fib_n); });
   const std::uint64_t used = tpl_bench::allocation_count() - before;
   check(result == fib_answer, "tpl fib(30)");
+  const std::uint64_t before_coroutines = tpl_bench::allocation_count();
+  check(run_coroutine(pool, [] { return coroutine_fib(fib_n, false); }) == fib_answer, "tpl coroutine fib(30)");
+  const std::uint64_t used_by_coroutines = tpl_bench::allocation_count() - before_coroutines;
+  std::printf("tpl coroutine-task fib(30), 1 worker: %llu heap allocations for %lld tasks (%.6f per task)\n",
+              static_cast<unsigned long long>(used_by_coroutines), static_cast<long long>(fib_tasks),
+              static_cast<double>(used_by_coroutines) / static_cast<double>(fib_tasks));
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   std::printf("tpl fib(30), 1 worker: %llu heap allocations for %lld tasks (%.6f per task); peak RSS %ld KiB\n",
@@ -386,6 +426,11 @@ int main(int argc, char** argv) {
           check(result == each.answer, each.name);
         }
       })->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
+      if (each.tpl_task != nullptr) {
+        benchmark::RegisterBenchmark(bench_name(each.name, "tpl-task", workers).c_str(), [each, pool](benchmark::State& state) {
+          for (auto _ : state) check(run_coroutine(*pool, each.tpl_task) == each.answer, each.name);
+        })->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
+      }
       benchmark::RegisterBenchmark(bench_name(each.name, "oneTBB", workers).c_str(), [each, workers](benchmark::State& state) {
         tbb::task_arena arena(workers);
         for (auto _ : state) {
@@ -410,7 +455,7 @@ int main(int argc, char** argv) {
       const auto tbb = reporter.seconds.find(bench_name(each.name, "oneTBB", workers));
       if (tbb == reporter.seconds.end()) continue;  // filtered out of this run
       const double tbb_seconds = tbb->second;
-      for (const char* library : {"serial", "tpl", "oneTBB", "OpenMP"}) {
+      for (const char* library : {"serial", "tpl", "tpl-task", "oneTBB", "OpenMP"}) {
         const bool serial = std::strcmp(library, "serial") == 0;
         if (serial && workers != counts.front()) continue;  // one serial row per workload
         const auto found = reporter.seconds.find(bench_name(each.name, library, serial ? 1 : workers));

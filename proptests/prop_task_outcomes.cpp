@@ -258,7 +258,8 @@ int main() {
   });
 
   passed &= rc::check("concurrent completers: exactly one wins and observers agree", [&] {
-    const auto attempts = *rc::gen::container<std::vector<attempt>>(rc::gen::inRange<std::size_t>(2, 5), gen_attempt());
+    const auto count = *rc::gen::inRange<std::size_t>(2, 5);
+    const auto attempts = *rc::gen::container<std::vector<attempt>>(count, gen_attempt());
     tpl::task_completion_source<int> source;
     awaited_outcome seen;
     task<> awaiter = await_into(source.task(), &seen);
