@@ -18,8 +18,9 @@ define build
 endef
 
 demo: bootstrap
-	$(call build,release,tpl_demo)
+	$(call build,release,tpl_demo tpl_task_demo)
 	./build/release/examples/tpl_demo
+	./build/release/examples/tpl_task_demo
 
 # Everything CI runs: g++ release (unit, prop, model, stress, install), clang 19 (the same,
 # proving the second compiler), ThreadSanitizer and ASan+UBSan (label `sanitizer`).

@@ -1,0 +1,120 @@
+// `make demo`, part two: the seeds' own async/await example, in C++ with tpl's tasks.
+//
+// The C# it follows (../shared/seeds, the Spanish note on Task, async and await):
+//
+//   async Task<int> FastTask()   { await Task.Delay(1000); return 1; }   // also Normal, Slow
+//   var t1 = FastTask(); var t2 = NormalTask(); var t3 = SlowTask();
+//   await Task.WhenAll(t1, t2, t3);
+//   Console.WriteLine($"Numbers: {t1.Result}, {t2.Result} and {t3.Result}");
+//   try { await FailTask(); } catch (Exception ex) { ... }
+//
+// tpl has no Task.Delay or WhenAll yet (they come with the timer service and the combinators),
+// so the three tasks of different lengths are tpl::run() calls that compute for different
+// times on the pool, and they are awaited one after another. Then a failing task whose
+// exception is caught (by co_await, as thrown; by get(), as an aggregate), continuations
+// (continue_with, with options), and a task_completion_source completed from another thread.
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "tpl/continue_with.hpp"
+#include "tpl/run.hpp"
+#include "tpl/task.hpp"
+#include "tpl/task_completion_source.hpp"
+#include "tpl/thread_pool.hpp"
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+const clock_type::time_point start = clock_type::now();
+
+double seconds_since_start() { return std::chrono::duration<double>(clock_type::now() - start).count(); }
+
+// Busy work for about `milliseconds` (a stand-in for Task.Delay: it occupies a pool worker).
+std::int64_t compute_for(int milliseconds) {
+  const auto until = clock_type::now() + std::chrono::milliseconds(milliseconds);
+  std::int64_t steps = 0;
+  while (clock_type::now() < until) ++steps;
+  return steps;
+}
+
+tpl::task<int> counter_task(const char* name, int milliseconds, int value) {
+  std::printf("  [%5.3f s] %s starts (%d ms)\n", seconds_since_start(), name, milliseconds);
+  co_await tpl::run([milliseconds] { return compute_for(milliseconds); });
+  std::printf("  [%5.3f s] %s done\n", seconds_since_start(), name);
+  co_return value;
+}
+
+tpl::task<int> fail_task() {
+  co_await tpl::run([] { return compute_for(20); });
+  throw std::runtime_error("FailTask: something went wrong");
+}
+
+tpl::task<> main_async(std::thread& producer) {
+  std::puts("1. Three tasks of different lengths, started together, awaited one after another:");
+  const double began = seconds_since_start();
+  tpl::task<int> fast = counter_task("FastTask", 50, 1);
+  tpl::task<int> normal = counter_task("NormalTask", 150, 2);
+  tpl::task<int> slow = counter_task("SlowTask", 300, 3);
+  const int first = co_await fast;
+  const int second = co_await normal;
+  const int third = co_await slow;
+  std::printf("  Numbers: %d, %d and %d; %.3f s for 0.500 s of work (they overlap on the pool's workers)\n", first,
+              second, third, seconds_since_start() - began);
+
+  std::puts("\n2. A failing task, its exception caught:");
+  tpl::task<int> failing = fail_task();
+  try {
+    co_await failing;
+  } catch (const std::runtime_error& error) {
+    std::printf("  co_await rethrew it as thrown: %s\n", error.what());
+  }
+  try {
+    failing.get();
+  } catch (const tpl::aggregate_exception& error) {
+    std::printf("  get() threw an aggregate_exception with %zu inner exception(s)\n", error.inner_exceptions().size());
+  }
+  std::printf("  status: %s\n", failing.is_faulted() ? "faulted" : "not faulted");
+
+  std::puts("\n3. Continuations:");
+  tpl::task<int> doubled = tpl::continue_with(fast, [](const tpl::task<int>& done) { return done.get() * 2; });
+  tpl::task<std::string> on_fault = tpl::continue_with(
+      failing, [](const tpl::task<int>& done) { return std::string("handled: ") + (done.exception() ? "faulted" : "?"); },
+      tpl::continuation_options::only_on_faulted);
+  tpl::task<std::string> on_success = tpl::continue_with(
+      failing, [](const tpl::task<int>&) { return std::string("never runs"); },
+      tpl::continuation_options::only_on_ran_to_completion);
+  std::printf("  continue_with(FastTask, x2) = %d\n", co_await doubled);
+  std::printf("  only_on_faulted continuation: %s\n", (co_await on_fault).c_str());
+  try {
+    co_await on_success;
+  } catch (const tpl::task_canceled&) {
+    std::puts("  only_on_ran_to_completion continuation: canceled (its condition did not hold)");
+  }
+
+  std::puts("\n4. A task_completion_source completed from another thread:");
+  tpl::task_completion_source<std::string> source;
+  producer = std::thread([&source] {
+    compute_for(30);
+    source.set_result("hello from the producer thread");
+  });
+  const std::thread::id producer_id = producer.get_id();
+  const std::string message = co_await source.task();
+  std::printf("  awaited: \"%s\"; resumed on the producer's thread inside set_result: %s\n", message.c_str(),
+              std::this_thread::get_id() == producer_id ? "yes (as .NET runs await continuations inline)" : "no");
+}
+
+}  // namespace
+
+int main() {
+  tpl::thread_pool& pool = tpl::thread_pool::default_pool();
+  std::printf("tpl task demo on the default pool (%zu workers)\n\n", pool.worker_count());
+  std::thread producer;
+  main_async(producer).get();
+  producer.join();  // not inside main_async: its end runs on the producer thread itself
+  std::puts("\ndone");
+  return 0;
+}
