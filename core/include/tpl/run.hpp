@@ -2,6 +2,11 @@
 //
 //   run(fn)        on the ambient pool: the pool whose worker calls it, else the default pool
 //   run(pool, fn)  on `pool`
+//   run(..., fn, token)  with a cancellation token: if `token` is canceled before fn starts,
+//                  the task ends canceled without running fn (at once, even while it is still
+//                  queued); if fn throws operation_canceled for `token` while `token` is
+//                  canceled, the task ends canceled; any other exception faults it. A task
+//                  that started is never stopped from outside: fn polls the token.
 //
 // The task is waiting_to_run while queued, running while `fn` runs, then ran_to_completion
 // (with fn's value) or faulted (with what it threw). A callable that returns a task is
@@ -20,6 +25,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "tpl/cancellation_token.hpp"
 #include "tpl/detail/callable_checks.hpp"
 #include "tpl/detail/task_core.hpp"
 #include "tpl/detail/work_item.hpp"
@@ -42,32 +48,97 @@ struct unwrapped_result<task<U>> {
 template <class Fn>
 using run_task_result_t = typename unwrapped_result<std::invoke_result_t<Fn&>>::type;
 
+// What run() tasks with a token share: the early cancellation of a queued task, and the
+// mapping of fn's operation_canceled. `Core` is the task's typed state.
+template <class R>
+class cancelable_run_core : public task_core_of<R>, public work_item {
+ protected:
+  cancelable_run_core(task_core::destroy_function destroy, work_item::run_function run, cancellation_token token)
+      // Two references: the returned handle and the queued item (then, for an unwrapping
+      // task, the continuation on the inner task).
+      : task_core_of<R>(task_status::created, 2, destroy), work_item{run}, token_(std::move(token)) {}
+
+ public:
+
+  // Before queueing: a cancellation of the token while the task waits ends it at once. The
+  // item still runs later, only to find the task complete and drop its reference.
+  void watch_token() {
+    if (!token_.can_be_canceled()) return;
+    registration_ = token_.register_callback([this] {
+      if (!this->state().try_reserve_completion_if(task_status::waiting_to_run)) return;  // started
+      this->set_canceled_outcome(std::make_exception_ptr(task_canceled(token_)));
+      this->state().complete(task_status::canceled);
+    });
+  }
+
+  enum class start_result {
+    run_fn,             // the task is running: call fn, then complete
+    complete_canceled,  // the token is canceled: complete (the outcome is written), skip fn
+    already_completed,  // the cancellation callback completed it while it was queued
+  };
+  // First step of the item.
+  start_result start() {
+    const bool started = this->state().try_transition(task_status::waiting_to_run, task_status::running);
+    registration_ = cancellation_registration();  // the callback can no longer win; wait if it runs
+    if (!started) return start_result::already_completed;
+    if (token_.is_cancellation_requested()) {
+      this->set_canceled_outcome(std::make_exception_ptr(task_canceled(token_)));
+      return start_result::complete_canceled;
+    }
+    return start_result::run_fn;
+  }
+
+  // Records what fn threw: its own token's cancellation cancels, anything else faults.
+  void record_exception() {
+    try {
+      throw;
+    } catch (const operation_canceled& canceled) {
+      if (token_.can_be_canceled() && canceled.token() == token_ && token_.is_cancellation_requested()) {
+        this->set_canceled_outcome(std::make_exception_ptr(task_canceled(token_)));
+        return;
+      }
+      this->add_error(std::current_exception());
+    } catch (...) {
+      this->add_error(std::current_exception());
+    }
+  }
+
+  ~cancelable_run_core() = default;
+
+  cancellation_token token_;
+  cancellation_registration registration_;  // written before queueing, reset by start()
+};
+
 // The task of a plain callable: its state and its queued work item in one allocation.
 template <class R, class Fn>
-class run_task_core final : public task_core_of<R>, public work_item {
+class run_task_core final : public cancelable_run_core<R> {
  public:
   template <class Callable>
-  explicit run_task_core(Callable&& callable)
-      // Two references: the returned handle and the queued item.
-      : task_core_of<R>(task_status::created, 2, &destroy),
-        work_item{&run_task_core::run_item},
+  run_task_core(Callable&& callable, cancellation_token token)
+      : cancelable_run_core<R>(&run_task_core::destroy, &run_task_core::run_item, std::move(token)),
         fn_(std::forward<Callable>(callable)) {}
 
  private:
   static void run_item(work_item* self, bool) {
     auto* me = static_cast<run_task_core*>(self);
-    (void)me->state().try_transition(task_status::waiting_to_run, task_status::running);
-    try {
-      if constexpr (std::is_void_v<R>) {
-        me->fn_();
-        me->set_value();
-      } else {
-        me->set_value(me->fn_());
-      }
-    } catch (...) {
-      me->add_error(std::current_exception());
+    const auto started = me->start();
+    if (started == run_task_core::start_result::already_completed) {
+      me->release();
+      return;
     }
-    me->state().complete(me->outcome_status());  // the item is the task's only completer
+    if (started == run_task_core::start_result::run_fn) {
+      try {
+        if constexpr (std::is_void_v<R>) {
+          me->fn_();
+          me->set_value();
+        } else {
+          me->set_value(me->fn_());
+        }
+      } catch (...) {
+        me->record_exception();
+      }
+    }
+    me->state().complete(me->outcome_status());  // the item is the only completer now
     me->release();
   }
   static void destroy(task_core* core) noexcept { delete static_cast<run_task_core*>(core); }
@@ -77,25 +148,31 @@ class run_task_core final : public task_core_of<R>, public work_item {
 
 // The task of a callable that returns task<U>: runs it, then completes as the inner task does.
 template <class U, class Fn>
-class unwrapping_run_task_core final : public task_core_of<U>, public work_item, public continuation {
+class unwrapping_run_task_core final : public cancelable_run_core<U>, public continuation {
  public:
   template <class Callable>
-  explicit unwrapping_run_task_core(Callable&& callable)
-      // Two references: the returned handle, and the work in flight (the queued item, then the
-      // continuation on the inner task).
-      : task_core_of<U>(task_status::created, 2, &destroy),
-        work_item{&unwrapping_run_task_core::run_item},
+  unwrapping_run_task_core(Callable&& callable, cancellation_token token)
+      : cancelable_run_core<U>(&unwrapping_run_task_core::destroy, &unwrapping_run_task_core::run_item,
+                               std::move(token)),
         continuation(&unwrapping_run_task_core::inner_completed),
         fn_(std::forward<Callable>(callable)) {}
 
  private:
   static void run_item(work_item* self, bool) {
     auto* me = static_cast<unwrapping_run_task_core*>(self);
-    (void)me->state().try_transition(task_status::waiting_to_run, task_status::running);
+    const auto started = me->start();
+    if (started == unwrapping_run_task_core::start_result::already_completed) {
+      me->release();
+      return;
+    }
+    if (started == unwrapping_run_task_core::start_result::complete_canceled) {
+      me->finish();
+      return;
+    }
     try {
       me->inner_ = me->fn_();
     } catch (...) {
-      me->add_error(std::current_exception());
+      me->record_exception();
       me->finish();
       return;
     }
@@ -118,7 +195,7 @@ class unwrapping_run_task_core final : public task_core_of<U>, public work_item,
     me->finish();
   }
   void finish() {
-    this->state().complete(this->outcome_status());  // the only completer
+    this->state().complete(this->outcome_status());  // the only completer now
     inner_ = task<U>();  // not the inner task's last handle: its completer still holds one
     this->release();
   }
@@ -128,20 +205,22 @@ class unwrapping_run_task_core final : public task_core_of<U>, public work_item,
   task<U> inner_;
 };
 
-}  // namespace detail
-
 template <class Fn>
-auto run(thread_pool& pool, Fn&& fn) -> task<detail::run_task_result_t<std::decay_t<Fn>>> {
+auto queue_run(thread_pool& pool, Fn&& fn, cancellation_token token)
+    -> task<run_task_result_t<std::decay_t<Fn>>> {
   using callable = std::decay_t<Fn>;
   static_assert(std::is_invocable_v<callable&>, "tpl::run: fn must be callable with no arguments");
-  using result = detail::run_task_result_t<callable>;
-  detail::reject_null_callable(fn, "tpl::run");
+  using result = run_task_result_t<callable>;
+  reject_null_callable(fn, "tpl::run");
+  if (token.is_cancellation_requested()) {
+    return task<result>::from_canceled(token);  // .NET: a canceled token never queues
+  }
   using core_type = std::conditional_t<std::is_same_v<std::invoke_result_t<callable&>, task<result>>,
-                                       detail::unwrapping_run_task_core<result, callable>,
-                                       detail::run_task_core<result, callable>>;
-  auto* core = new core_type(std::forward<Fn>(fn));
-  task<result> handle(detail::adopt_reference, core);
+                                       unwrapping_run_task_core<result, callable>, run_task_core<result, callable>>;
+  auto* core = new core_type(std::forward<Fn>(fn), std::move(token));
+  task<result> handle(adopt_reference, core);
   (void)core->state().try_transition(task_status::created, task_status::waiting_to_run);
+  core->watch_token();  // before queueing: the item may start at once
   try {
     pool.submit_item(core);
   } catch (...) {
@@ -151,9 +230,16 @@ auto run(thread_pool& pool, Fn&& fn) -> task<detail::run_task_result_t<std::deca
   return handle;
 }
 
+}  // namespace detail
+
 template <class Fn>
-auto run(Fn&& fn) -> task<detail::run_task_result_t<std::decay_t<Fn>>> {
-  return run(detail::ambient_pool(), std::forward<Fn>(fn));
+auto run(thread_pool& pool, Fn&& fn, cancellation_token token = {}) {
+  return detail::queue_run(pool, std::forward<Fn>(fn), std::move(token));
+}
+
+template <class Fn>
+auto run(Fn&& fn, cancellation_token token = {}) {
+  return detail::queue_run(detail::ambient_pool(), std::forward<Fn>(fn), std::move(token));
 }
 
 }  // namespace tpl

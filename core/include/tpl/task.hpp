@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "tpl/aggregate_exception.hpp"
+#include "tpl/cancellation_token.hpp"
 #include "tpl/detail/blocking_wait.hpp"
 #include "tpl/detail/task_awaiter.hpp"
 #include "tpl/detail/task_core.hpp"
@@ -132,9 +133,15 @@ class task {
     core->state().complete(task_status::faulted);
     return task(detail::adopt_reference, core);
   }
-  static task from_canceled() {
+  // `token`: the token whose cancellation this reports (awaiters get task_canceled carrying it).
+  static task from_canceled(const cancellation_token& token = {}) {
     auto* core = new detail::completed_task_core<T>();
-    core->set_canceled_outcome();
+    try {
+      core->set_canceled_outcome(std::make_exception_ptr(task_canceled(token)));
+    } catch (...) {
+      core->release();
+      throw;
+    }
     core->state().complete(task_status::canceled);
     return task(detail::adopt_reference, core);
   }

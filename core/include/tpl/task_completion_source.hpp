@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "tpl/cancellation_token.hpp"
 #include "tpl/detail/task_core.hpp"
 #include "tpl/detail/task_scheduling.hpp"
 #include "tpl/detail/work_item.hpp"
@@ -138,13 +139,15 @@ class task_completion_source {
   }
 
   // --- cancellation ---
-  void set_canceled() {
-    if (!try_set_canceled()) already_completed("set_canceled");
+  // `token`: the token whose cancellation this reports; awaiters get a task_canceled carrying it.
+  void set_canceled(const cancellation_token& token = {}) {
+    if (!try_set_canceled(token)) already_completed("set_canceled");
   }
-  bool try_set_canceled() {
+  bool try_set_canceled(const cancellation_token& token = {}) {
     detail::source_task_core<T>& core = checked("try_set_canceled");
+    std::exception_ptr cancellation = std::make_exception_ptr(task_canceled(token));  // before the race
     if (!core.state().try_reserve_completion()) return false;
-    core.set_canceled_outcome();
+    core.set_canceled_outcome(std::move(cancellation));
     core.finish();
     return true;
   }
@@ -176,7 +179,7 @@ class task_completion_source {
       try {
         core_->add_error(std::make_exception_ptr(broken_promise()));
       } catch (...) {
-        core_->set_canceled_outcome();  // no memory for the error: at least end the task
+        core_->set_canceled_outcome();  // no memory for the error: at least end the task (no allocation)
       }
       core_->finish();
     }

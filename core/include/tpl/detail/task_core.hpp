@@ -50,15 +50,26 @@ class task_core {
   // --- Outcome, written by the completer only (before publishing) -------------------------
   void add_error(std::exception_ptr error) { errors_.push_back(std::move(error)); }
   void set_errors(std::vector<std::exception_ptr> errors) { errors_ = std::move(errors); }
-  void set_canceled_outcome() noexcept { canceled_ = true; }
+  // Canceled, optionally with the task_canceled to report (it carries the token); without
+  // one, a plain task_canceled is made when it is needed.
+  void set_canceled_outcome(std::exception_ptr cancellation = nullptr) {
+    canceled_ = true;
+    errors_.clear();
+    if (cancellation) errors_.push_back(std::move(cancellation));
+  }
   // The final status the written outcome stands for.
   [[nodiscard]] task_status outcome_status() const noexcept {
-    if (!errors_.empty()) return task_status::faulted;
-    return canceled_ ? task_status::canceled : task_status::ran_to_completion;
+    if (canceled_) return task_status::canceled;
+    return errors_.empty() ? task_status::ran_to_completion : task_status::faulted;
   }
 
   // --- Reading the outcome (only after a final status was seen) ---------------------------
   [[nodiscard]] const std::vector<std::exception_ptr>& errors() const noexcept { return errors_; }
+
+  // The task_canceled a canceled task reports.
+  [[nodiscard]] std::exception_ptr cancellation() const {
+    return errors_.empty() ? std::make_exception_ptr(task_canceled()) : errors_.front();
+  }
 
   // What `co_await` does with a task that did not run to completion: rethrow the first
   // exception as it was thrown, or throw task_canceled.
@@ -68,7 +79,7 @@ class task_core {
       state_.mark_exception_observed();
       std::rethrow_exception(errors_.front());
     }
-    if (status == task_status::canceled) throw task_canceled();
+    if (status == task_status::canceled) std::rethrow_exception(cancellation());
   }
 
   // What get()/wait() do: every exception in one aggregate_exception; a canceled task's
@@ -80,7 +91,7 @@ class task_core {
       throw aggregate_exception(errors_);
     }
     if (status == task_status::canceled) {
-      throw aggregate_exception({std::make_exception_ptr(task_canceled())});
+      throw aggregate_exception({cancellation()});
     }
   }
 
@@ -131,7 +142,7 @@ class task_core {
   task_state state_;
   destroy_function destroy_;
   task_core* next_to_destroy_ = nullptr;  // link in this thread's destruction queue
-  std::vector<std::exception_ptr> errors_;  // faulted: at least one
+  std::vector<std::exception_ptr> errors_;  // faulted: at least one; canceled: none or its task_canceled
   bool canceled_ = false;
 };
 
@@ -183,7 +194,7 @@ void copy_outcome(task_core_of<T>& from, task_core_of<T>& to) {
       to.set_errors(from.errors());
       break;
     default:
-      to.set_canceled_outcome();
+      to.set_canceled_outcome(from.cancellation());
       break;
   }
 }

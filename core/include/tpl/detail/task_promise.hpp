@@ -85,8 +85,11 @@ class task_promise_base : public task_core_of<T> {
   void unhandled_exception() noexcept {
     try {
       throw;
-    } catch (const operation_canceled&) {
-      this->set_canceled_outcome();
+    } catch (const task_canceled&) {
+      this->set_canceled_outcome(std::current_exception());
+    } catch (const operation_canceled& canceled) {
+      // Awaiters of a canceled task get task_canceled (with the same token), as in .NET.
+      this->set_canceled_outcome(std::make_exception_ptr(task_canceled(canceled.token())));
     } catch (...) {
       this->add_error(std::current_exception());
     }

@@ -90,6 +90,23 @@ class task_state {
     return (previous & completion_reserved) == 0 && !is_final(static_cast<task_status>(previous & status_mask));
   }
 
+  // try_reserve_completion(), but only while the status is `expected` (a queued task that a
+  // cancellation callback may end before a worker starts it: the worker's try_transition()
+  // out of `expected` and this reservation exclude each other).
+  [[nodiscard]] bool try_reserve_completion_if(task_status expected) {
+    std::uint32_t word = state_.load(std::memory_order_relaxed);  // relaxed: the CAS re-checks
+    for (;;) {
+      if ((word & (status_mask | completion_reserved)) != static_cast<std::uint32_t>(expected)) return false;
+      // relaxed: as try_reserve_completion(): the CAS only decides the race (a worker's
+      // try_transition on the same word loses it, or wins it first); the outcome is published
+      // by complete(). relaxed on failure: re-checked.
+      if (state_.compare_exchange_weak(word, word | completion_reserved, std::memory_order_relaxed,
+                                       std::memory_order_relaxed)) {
+        return true;
+      }
+    }
+  }
+
   // Second half: publish `final_status` (with the outcome written since the reservation) and
   // run every registered continuation exactly once. Precondition: this thread reserved, or it
   // is the task's only possible completer (a coroutine's own final step).

@@ -2,6 +2,8 @@
 // declare `static const std::size_t dynamic_thread_count` large enough for the threads it starts.
 #pragma once
 
+#include <cstdint>
+
 #include <functional>
 #include <memory>
 #include <utility>
@@ -40,5 +42,11 @@ class thread {
   std::unique_ptr<rl::dyn_thread> native_ = std::make_unique<rl::dyn_thread>();
   std::unique_ptr<std::function<void()>> body_;
 };
+
+// A number that identifies the calling model thread (never 0). C++ thread_local is shared by
+// all of Relacy's model threads (they are fibers of one OS thread), so it is Relacy's index.
+inline std::uintptr_t current_thread_token(location = location::current()) noexcept {
+  return static_cast<std::uintptr_t>(rl::ctx().current_thread()) + 1;
+}
 
 }  // namespace tpl::sync

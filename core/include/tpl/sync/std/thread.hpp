@@ -1,6 +1,7 @@
 // Production backend: starting and joining a thread.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <thread>
 #include <utility>
@@ -25,5 +26,12 @@ class thread {
  private:
   std::thread native_;
 };
+
+// A number that identifies the calling thread among the threads alive now (never 0). The
+// address of a thread_local: unique while the thread lives, free to compute.
+inline std::uintptr_t current_thread_token(location = location::current()) noexcept {
+  thread_local const char marker = 0;
+  return reinterpret_cast<std::uintptr_t>(&marker);
+}
 
 }  // namespace tpl::sync

@@ -1,0 +1,158 @@
+// tpl::cancellation_token_source — .NET's CancellationTokenSource: the side that cancels.
+//
+//   token()                 tokens that observe this source
+//   cancel()                requests cancellation and runs the registered callbacks on this
+//                           thread, newest first; if any threw, throws them all as one
+//                           aggregate_exception after all have run. A second cancel() returns
+//                           at once (the callbacks ran, or are running on the first caller).
+//   cancel_after(delay)     cancels when `delay` has passed, on a pool thread (the timer thread
+//                           only hands it over); a new call replaces the previous deadline.
+//                           Exceptions from callbacks then go to the pool's unhandled-exception
+//                           handler, as they crash the process in .NET.
+//   create_linked(t...)     a new source that is canceled when any of the tokens is (at once if
+//                           one already is). Also from a std::stop_token (stop_token_interop.hpp).
+//
+// Destruction releases everything the source holds: its pending cancel_after timer, and its
+// registrations on the tokens it is linked to (waiting for a link callback that is running).
+// Tokens and registrations keep the shared state alive; they just never see a cancellation
+// that did not happen before. Differences from .NET: move-only (one owner; .NET's is a shared
+// reference), and no Dispose() separate from destruction.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+#include "tpl/aggregate_exception.hpp"
+#include "tpl/cancellation_token.hpp"
+#include "tpl/detail/cancellation_state.hpp"
+#include "tpl/errors.hpp"
+#include "tpl/sync/sync.hpp"
+
+#if !defined(TPL_MODEL_RELACY)
+#include "tpl/detail/timer_service.hpp"
+#endif
+
+namespace tpl {
+
+class cancellation_token_source {
+ public:
+  cancellation_token_source() : state_(new detail::cancellation_state()) {}
+  // .NET's CancellationTokenSource(TimeSpan): cancel_after(delay) at construction.
+  template <class Rep, class Period>
+  explicit cancellation_token_source(std::chrono::duration<Rep, Period> delay) : cancellation_token_source() {
+    cancel_after(delay);
+  }
+
+  cancellation_token_source(const cancellation_token_source&) = delete;
+  cancellation_token_source& operator=(const cancellation_token_source&) = delete;
+  cancellation_token_source(cancellation_token_source&& other) noexcept
+      : state_(std::move(other.state_)),
+        links_(std::move(other.links_)),
+        attachments_(std::move(other.attachments_)),
+        timer_(other.take_timer()) {}
+  cancellation_token_source& operator=(cancellation_token_source&& other) noexcept {
+    if (this != &other) {
+      release_resources();
+      state_ = std::move(other.state_);
+      links_ = std::move(other.links_);
+      attachments_ = std::move(other.attachments_);
+      // relaxed: the object is being moved into; no other thread may use it meanwhile.
+      timer_.store(other.take_timer(), std::memory_order_relaxed);
+    }
+    return *this;
+  }
+  ~cancellation_token_source() { release_resources(); }
+
+  [[nodiscard]] cancellation_token token() const { return cancellation_token(checked("token")); }
+  [[nodiscard]] bool is_cancellation_requested() const { return checked("is_cancellation_requested")->is_cancellation_requested(); }
+
+  void cancel() {
+    std::vector<std::exception_ptr> errors = checked("cancel")->cancel();
+    if (!errors.empty()) throw aggregate_exception(std::move(errors));
+  }
+
+#if !defined(TPL_MODEL_RELACY)
+  // Negative delays throw std::invalid_argument (.NET throws ArgumentOutOfRangeException);
+  // zero cancels on a pool thread as soon as the timer thread sees it.
+  template <class Rep, class Period>
+  void cancel_after(std::chrono::duration<Rep, Period> delay) {
+    if (delay < std::chrono::duration<Rep, Period>::zero()) {
+      throw std::invalid_argument("tpl::cancellation_token_source::cancel_after: the delay is negative");
+    }
+    detail::cancellation_state_ref state = checked("cancel_after");
+    if (state->is_cancellation_requested()) return;  // .NET: no effect once canceled
+    const auto due = detail::timer_service::clock::now() +
+                     std::chrono::duration_cast<detail::timer_service::clock::duration>(delay);
+    const detail::timer_service::timer_id fresh = detail::timer_service::instance().schedule(due, [state] {
+      std::vector<std::exception_ptr> errors = state->cancel();
+      if (!errors.empty()) throw aggregate_exception(std::move(errors));
+    });
+    // acq_rel: of two racing cancel_after calls, each cancels the timer the other installed
+    // before it, so exactly one deadline stays armed; the timer ids are the only data.
+    const detail::timer_service::timer_id replaced = timer_.exchange(fresh, std::memory_order_acq_rel);
+    if (replaced != 0) detail::timer_service::instance().cancel(replaced);
+  }
+#endif
+
+  // A source canceled when any of `tokens` is. Tokens that cannot be canceled are ignored.
+  static cancellation_token_source create_linked(std::initializer_list<cancellation_token> tokens) {
+    cancellation_token_source linked;
+    for (const cancellation_token& parent : tokens) linked.link_to(parent);
+    return linked;
+  }
+  template <class... Tokens>
+  static cancellation_token_source create_linked(const cancellation_token& first, const Tokens&... rest) {
+    return create_linked({first, rest...});
+  }
+
+  // Internal: keeps `resource` alive as long as this source (the std::stop_callback of a
+  // source linked to a std::stop_token).
+  void attach(std::shared_ptr<void> resource) { attachments_.push_back(std::move(resource)); }
+
+ private:
+  void link_to(const cancellation_token& parent) {
+    if (!parent.can_be_canceled()) return;
+    detail::cancellation_state_ref child = state_;
+    links_.push_back(parent.register_callback([child] {
+      std::vector<std::exception_ptr> errors = child->cancel();
+      if (!errors.empty()) throw aggregate_exception(std::move(errors));  // joins the parent's aggregate
+    }));
+  }
+
+  const detail::cancellation_state_ref& checked(const char* operation) const {
+    if (state_.get() == nullptr) {
+      throw invalid_operation(std::string("tpl::cancellation_token_source::") + operation +
+                              ": the source is empty (moved-from)");
+    }
+    return state_;
+  }
+
+  std::uint64_t take_timer() noexcept {
+    // acq_rel: pairs with cancel_after's exchange (whichever comes last owns the timer).
+    return timer_.exchange(0, std::memory_order_acq_rel);
+  }
+
+  void release_resources() noexcept {
+#if !defined(TPL_MODEL_RELACY)
+    if (const std::uint64_t timer = take_timer(); timer != 0) detail::timer_service::instance().cancel(timer);
+#endif
+    links_.clear();        // unregisters from the parents, waiting for a running link callback
+    attachments_.clear();  // e.g. a std::stop_callback, whose destructor waits likewise
+    state_ = detail::cancellation_state_ref();
+  }
+
+  detail::cancellation_state_ref state_;
+  std::vector<cancellation_registration> links_;
+  std::vector<std::shared_ptr<void>> attachments_;
+  sync::atomic<std::uint64_t> timer_{0};  // the armed cancel_after timer (0: none)
+};
+
+}  // namespace tpl

@@ -1,0 +1,278 @@
+// The lock-free heart of cancellation: the state shared by a cancellation_token_source, its
+// tokens and its registrations. One flag word (cancel requested), a list of registration
+// nodes, a generation counter, a reference count.
+//
+// Registration nodes never leave the list while the state lives: a node whose registration was
+// removed becomes `free` and a later registration recycles it in place. So a traversal never
+// meets freed memory (no hazard pointers, no epochs), and the list is as long as the most
+// registrations ever live at once (plus the number racing to recycle). Each node has one
+// atomic word: (generation << 3) | status, where the generation is unique per registration,
+// taken from the state's counter, so a stale handle cannot touch a recycled node, and
+// generations order registrations (cancel runs the newest first, as .NET does).
+//
+// Node status, and who moves it:
+//   free -> claimed        a registrant recycling the node (CAS)
+//   claimed -> armed       that registrant, once the callback is stored
+//   (new node)             a registrant pushes a node born armed (CAS on the list head)
+//   armed -> running       cancel() (CAS), or the registrant itself if it sees cancellation
+//                          right after arming (CAS): exactly one of them runs the callback
+//   running -> done        whoever ran it, after destroying the callback; done is final
+//   armed -> removing      unregister (CAS): the callback will never run
+//   removing -> free       unregister, after destroying the callback
+//
+// The race between registration and cancel() is a store-load (Dekker) pattern: the registrant
+// arms (or pushes) and then reads the flag; cancel() sets the flag and then reads the list.
+// All four are seq_cst, so at least one side sees the other: cancel() finds the armed node, or
+// the registrant finds the flag (or both, and the CAS to running decides). Checked by
+// models/model_cancellation.cpp.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <utility>
+#include <vector>
+
+#include "tpl/sync/sync.hpp"
+
+namespace tpl::detail {
+
+class registration_node {
+ public:
+  static constexpr std::uint64_t status_bits = 3;
+  static constexpr std::uint64_t status_mask = (1u << status_bits) - 1;
+  enum status : std::uint64_t { free = 0, claimed = 1, armed = 2, running = 3, done = 4, removing = 5 };
+
+  static constexpr std::uint64_t pack(std::uint64_t generation, status what) noexcept {
+    return (generation << status_bits) | what;
+  }
+  static constexpr std::uint64_t generation_of(std::uint64_t word) noexcept { return word >> status_bits; }
+  static constexpr status status_of(std::uint64_t word) noexcept { return static_cast<status>(word & status_mask); }
+
+  explicit registration_node(std::uint64_t initial_word) : word(initial_word) {}
+
+  sync::atomic<std::uint64_t> word;
+  // The thread running the callback (0: none yet), so that unregistering from inside the
+  // callback does not wait for itself. Only ever compared with the caller's own token.
+  sync::atomic<std::uintptr_t> runner{0};
+  // Set before the node is pushed, never changed: the list only grows at its head.
+  sync::cell<registration_node*> next{nullptr};
+  // Which registration's callback `callback` holds (0: none). Written whenever the callback is
+  // stored or released, so the model checker sees each hand-over of the storage.
+  sync::cell<std::uint64_t> owner{0};
+  std::function<void()> callback;
+};
+
+// What a registration holds: its node and its generation. node == nullptr: the callback
+// already ran at registration (the token was canceled) or there was nothing to register.
+struct registration_ticket {
+  registration_node* node = nullptr;
+  std::uint64_t generation = 0;
+};
+
+class cancellation_state {
+ public:
+  static constexpr std::uint32_t cancel_requested = 1;
+
+  explicit cancellation_state(std::uint32_t references = 1) : references_(references) {}
+  cancellation_state(const cancellation_state&) = delete;
+  cancellation_state& operator=(const cancellation_state&) = delete;
+  ~cancellation_state() {
+    registration_node* node = head_.load(std::memory_order_relaxed);  // relaxed: the last owner, after the acq_rel release
+    while (node != nullptr) {
+      registration_node* next = node->next.load();
+      delete node;
+      node = next;
+    }
+  }
+
+  [[nodiscard]] bool is_cancellation_requested() const {
+    // acquire: pairs with cancel()'s fetch_or: whatever the canceller did before cancelling is
+    // visible to code that sees the request (as .NET's volatile read).
+    return (flags_.load(std::memory_order_acquire) & cancel_requested) != 0;
+  }
+
+  // Registers `callback`. If cancellation was already requested it runs here, now, and its
+  // exception (if any) propagates to the caller; the ticket is then empty.
+  registration_ticket register_callback(std::function<void()> callback) {
+    if (is_cancellation_requested()) {
+      callback();
+      return {};
+    }
+    // relaxed: only uniqueness and increase matter (the generation orders registrations).
+    const std::uint64_t generation = next_generation_.fetch_add(1, std::memory_order_relaxed);
+    registration_node* node = claim_free_node(generation);
+    if (node != nullptr) {
+      node->callback = std::move(callback);
+      node->owner.store(generation);
+      // seq_cst: the registrant's half of the Dekker pattern with cancel() (header comment):
+      // arming must precede, in the single total order, the flag load below. It also
+      // publishes the callback (release) to cancel()'s seq_cst load of the word.
+      node->word.store(registration_node::pack(generation, registration_node::armed), std::memory_order_seq_cst);
+    } else {
+      node = new registration_node(registration_node::pack(generation, registration_node::armed));
+      node->callback = std::move(callback);
+      node->owner.store(generation);
+      push(node);
+    }
+    // seq_cst: the registrant's read in the Dekker pattern; pairs with cancel()'s fetch_or.
+    if ((flags_.load(std::memory_order_seq_cst) & cancel_requested) != 0) {
+      // cancel() may have read the list before this node was armed: race it for the callback.
+      if (try_start(node, generation)) {
+        std::exception_ptr error = run_started(node, generation);
+        if (error) std::rethrow_exception(error);
+        return {};
+      }
+    }
+    return {node, generation};
+  }
+
+  // Removes the registration if its callback has not started. true: removed, it will never
+  // run; false: it ran, is running, or the ticket is stale or empty. Never waits.
+  bool unregister(const registration_ticket& ticket) {
+    if (ticket.node == nullptr) return false;
+    std::uint64_t expected = registration_node::pack(ticket.generation, registration_node::armed);
+    // acquire: pairs with the arming store (the callback this thread destroys was fully
+    // built, even if another thread registered it). relaxed on failure: nothing is read.
+    if (!ticket.node->word.compare_exchange_strong(expected,
+                                                   registration_node::pack(ticket.generation, registration_node::removing),
+                                                   std::memory_order_acquire, std::memory_order_relaxed)) {
+      return false;
+    }
+    ticket.node->callback = nullptr;
+    ticket.node->owner.store(0);
+    // release: pairs with the acquire CAS in claim_free_node(): the next owner's writes to the
+    // callback storage come after this thread's destruction of the old callback.
+    ticket.node->word.store(registration_node::pack(ticket.generation, registration_node::free), std::memory_order_release);
+    // relaxed: a hint that a free node exists; claim_free_node() re-checks each node by CAS.
+    free_nodes_.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+
+  // Returns once the ticket's callback is not running on another thread (it may be running on
+  // this one: a callback disposing its own registration must not wait for itself).
+  void wait_for_callback(const registration_ticket& ticket) const {
+    if (ticket.node == nullptr) return;
+    const std::uintptr_t me = sync::current_thread_token();
+    for (;;) {
+      // acquire: pairs with the release store of `done` in run_started(): the callback's
+      // effects are visible once the wait ends.
+      const std::uint64_t word = ticket.node->word.load(std::memory_order_acquire);
+      if (word != registration_node::pack(ticket.generation, registration_node::running)) return;
+      // relaxed: only this thread's own store can make it equal (it is the runner).
+      if (ticket.node->runner.load(std::memory_order_relaxed) == me) return;
+      sync::yield_thread();
+    }
+  }
+
+  // Requests cancellation and runs every registered callback on this thread, newest
+  // registration first, each exactly once. Returns the exceptions they threw, in the order
+  // they ran. A second call (or a concurrent one that lost) returns at once with none.
+  std::vector<std::exception_ptr> cancel() {
+    // seq_cst: the canceller's write in the Dekker pattern with register_callback(); pairs
+    // with its seq_cst flag load. (acquire/release come with it.)
+    if ((flags_.fetch_or(cancel_requested, std::memory_order_seq_cst) & cancel_requested) != 0) return {};
+    struct candidate {
+      registration_node* node;
+      std::uint64_t generation;
+    };
+    std::vector<candidate> candidates;
+    // seq_cst: the canceller's read of the list in the Dekker pattern (after the fetch_or
+    // in the total order); also acquires the pushed nodes' fields.
+    for (registration_node* node = head_.load(std::memory_order_seq_cst); node != nullptr; node = node->next.load()) {
+      // seq_cst: the canceller's read of each node's arming in the Dekker pattern.
+      const std::uint64_t word = node->word.load(std::memory_order_seq_cst);
+      if (registration_node::status_of(word) == registration_node::armed) {
+        candidates.push_back({node, registration_node::generation_of(word)});
+      }
+    }
+    std::sort(candidates.begin(), candidates.end(),
+              [](const candidate& left, const candidate& right) { return left.generation > right.generation; });
+    std::vector<std::exception_ptr> errors;
+    for (const candidate& each : candidates) {
+      if (!try_start(each.node, each.generation)) continue;  // unregistered meanwhile
+      if (std::exception_ptr error = run_started(each.node, each.generation)) errors.push_back(std::move(error));
+    }
+    return errors;
+  }
+
+  void add_reference() {
+    // relaxed: a new reference is made from an existing one, which keeps the state alive.
+    references_.fetch_add(1, std::memory_order_relaxed);
+  }
+  // true: that was the last reference; the caller deletes the state.
+  [[nodiscard]] bool release_reference() {
+    // acq_rel: release publishes this owner's uses; acquire (for the last owner) orders every
+    // other owner's uses before the destruction (which frees the nodes and their callbacks).
+    return references_.fetch_sub(1, std::memory_order_acq_rel) == 1;
+  }
+
+ private:
+  // Recycles a free node for `generation` (now claimed by the caller), or nullptr.
+  registration_node* claim_free_node(std::uint64_t generation) {
+    // relaxed: a hint; a node is only taken by the CAS below.
+    if (free_nodes_.load(std::memory_order_relaxed) == 0) return nullptr;
+    // acquire: pairs with push()'s CAS: the nodes' `next` fields are visible.
+    for (registration_node* node = head_.load(std::memory_order_acquire); node != nullptr; node = node->next.load()) {
+      // relaxed: the CAS below re-checks the word.
+      std::uint64_t word = node->word.load(std::memory_order_relaxed);
+      if (registration_node::status_of(word) != registration_node::free) continue;
+      // acquire: pairs with unregister()'s release store of `free`: the previous callback was
+      // destroyed before this thread stores a new one. relaxed on failure: skip the node.
+      if (node->word.compare_exchange_strong(word, registration_node::pack(generation, registration_node::claimed),
+                                             std::memory_order_acquire, std::memory_order_relaxed)) {
+        // relaxed: the hint (see unregister()).
+        free_nodes_.fetch_sub(1, std::memory_order_relaxed);
+        return node;
+      }
+    }
+    return nullptr;
+  }
+
+  void push(registration_node* node) {
+    // relaxed: the CAS re-checks the head.
+    registration_node* head = head_.load(std::memory_order_relaxed);
+    do {
+      node->next.store(head);
+      // seq_cst: the registrant's write in the Dekker pattern (a new node is born armed); it
+      // also publishes the node's fields (release) to traversals. relaxed on failure: retried.
+    } while (!head_.compare_exchange_weak(head, node, std::memory_order_seq_cst, std::memory_order_relaxed));
+  }
+
+  // The CAS that decides who runs an armed callback: cancel() or the registrant.
+  static bool try_start(registration_node* node, std::uint64_t generation) {
+    std::uint64_t expected = registration_node::pack(generation, registration_node::armed);
+    // acquire: pairs with the arming store / push CAS: the callback is fully stored. relaxed on
+    // failure: the node was unregistered or started by the other party; nothing is read.
+    return node->word.compare_exchange_strong(expected, registration_node::pack(generation, registration_node::running),
+                                              std::memory_order_acquire, std::memory_order_relaxed);
+  }
+
+  static std::exception_ptr run_started(registration_node* node, std::uint64_t generation) {
+    // relaxed: read back only by this same thread (wait_for_callback's self check).
+    node->runner.store(sync::current_thread_token(), std::memory_order_relaxed);
+    std::exception_ptr error;
+    if (node->owner.load() == generation) {  // always true; the read lets models see the hand-over
+      try {
+        node->callback();
+      } catch (...) {
+        error = std::current_exception();
+      }
+    }
+    node->callback = nullptr;
+    node->owner.store(0);
+    // release: pairs with the acquire load in wait_for_callback(): a waiter that sees `done`
+    // sees the callback's effects and its destruction.
+    node->word.store(registration_node::pack(generation, registration_node::done), std::memory_order_release);
+    return error;
+  }
+
+  sync::atomic<std::uint32_t> flags_{0};
+  sync::atomic<registration_node*> head_{nullptr};
+  sync::atomic<std::uint64_t> next_generation_{1};
+  sync::atomic<std::uint32_t> free_nodes_{0};
+  sync::atomic<std::uint32_t> references_;
+};
+
+}  // namespace tpl::detail
