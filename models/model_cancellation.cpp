@@ -21,6 +21,8 @@
 //                             (full search: 8.4M executions, 22 s, passes)
 //   two_recyclers_vs_cancel   two registrants race to recycle one free node while a third
 //                             thread cancels: both callbacks run once      context bound 2
+//   poll_sees_prior_writes    a thread polling the token sees what the canceller wrote before
+//                             cancel()                                        full search
 //   linked_source             a parent is canceled while a registrant registers on a source
 //                             linked to it                                    context bound 3
 #include <optional>
@@ -217,6 +219,29 @@ struct two_recyclers_vs_cancel : rl::test_suite<two_recyclers_vs_cancel, 3> {
   }
 };
 
+// Code that polls the token and sees the request sees what the canceller did before cancel().
+struct poll_sees_prior_writes : rl::test_suite<poll_sees_prior_writes, 2> {
+  std::optional<cancellation_token_source> source;
+  std::optional<tpl::sync::cell<int>> prepared;
+
+  void before() {
+    source.emplace();
+    prepared.emplace(0);
+  }
+  void thread(unsigned index) {
+    if (index == 0) {
+      prepared->store(1);
+      source->cancel();
+    } else if (source->token().is_cancellation_requested()) {
+      RL_ASSERT(prepared->load() == 1);
+    }
+  }
+  void after() {
+    source.reset();
+    prepared.reset();
+  }
+};
+
 struct linked_source : rl::test_suite<linked_source, 2> {
   std::optional<cancellation_token_source> parent;
   std::optional<cancellation_token_source> child;
@@ -265,6 +290,9 @@ int main(int argc, char** argv) {
           make_scenario<two_recyclers_vs_cancel>("two_recyclers_vs_cancel",
                                                  "two registrants race for one free node while a third thread cancels",
                                                  search::context_bound(2)),
+          make_scenario<poll_sees_prior_writes>("poll_sees_prior_writes",
+                                                "a poller that sees the request sees the canceller's earlier writes",
+                                                search::full()),
           make_scenario<linked_source>("linked_source", "a parent is canceled while a linked source gets a registration",
                                        search::context_bound(3)),
       },

@@ -3,22 +3,26 @@
 // nodes, a generation counter, a reference count.
 //
 // Registration nodes never leave the list while the state lives: a node whose registration was
-// removed becomes `free` and a later registration recycles it in place. So a traversal never
-// meets freed memory (no hazard pointers, no epochs), and the list is as long as the most
-// registrations ever live at once (plus the number racing to recycle). Each node has one
+// removed becomes `free`, goes on a free stack, and a later registration pops it and recycles
+// it in place. So a traversal never meets freed memory (no hazard pointers, no epochs), and
+// the list is as long as the most registrations ever live at once. The free stack's head is a
+// pointer with a 16-bit tag bumped by every push and pop, against ABA (a pop that read node A
+// with successor B, while others popped A and B and pushed A back, would otherwise install B). Each node has one
 // atomic word: (generation << 3) | status, where the generation is unique per registration,
 // taken from the state's counter, so a stale handle cannot touch a recycled node, and
 // generations order registrations (cancel runs the newest first, as .NET does).
 //
 // Node status, and who moves it:
-//   free -> claimed        a registrant recycling the node (CAS)
+//   free -> claimed        a registrant that popped the node off the free stack (a store: the
+//                          pop made it the node's only owner)
 //   claimed -> armed       that registrant, once the callback is stored
 //   (new node)             a registrant pushes a node born armed (CAS on the list head)
 //   armed -> running       cancel() (CAS), or the registrant itself if it sees cancellation
 //                          right after arming (CAS): exactly one of them runs the callback
 //   running -> done        whoever ran it, after destroying the callback; done is final
 //   armed -> removing      unregister (CAS): the callback will never run
-//   removing -> free       unregister, after destroying the callback
+//   removing -> free       unregister, after destroying the callback; then it pushes the node
+//                          on the free stack
 //
 // The race between registration and cancel() is a store-load (Dekker) pattern: the registrant
 // arms (or pushes) and then reads the flag; cancel() sets the flag and then reads the list.
@@ -58,6 +62,9 @@ class registration_node {
   sync::atomic<std::uintptr_t> runner{0};
   // Set before the node is pushed, never changed: the list only grows at its head.
   sync::cell<registration_node*> next{nullptr};
+  // The next node on the free stack while this one is on it. Atomic because a popper may read
+  // it while another thread pops this node and pushes it again (the tag then fails the pop).
+  sync::atomic<registration_node*> free_next{nullptr};
   // Which registration's callback `callback` holds (0: none). Written whenever the callback is
   // stored or released, so the model checker sees each hand-over of the storage.
   sync::cell<std::uint64_t> owner{0};
@@ -142,11 +149,11 @@ class cancellation_state {
     }
     ticket.node->callback = nullptr;
     ticket.node->owner.store(0);
-    // release: pairs with the acquire CAS in claim_free_node(): the next owner's writes to the
-    // callback storage come after this thread's destruction of the old callback.
-    ticket.node->word.store(registration_node::pack(ticket.generation, registration_node::free), std::memory_order_release);
-    // relaxed: a hint that a free node exists; claim_free_node() re-checks each node by CAS.
-    free_nodes_.fetch_add(1, std::memory_order_relaxed);
+    // relaxed: no other thread reads a free node's word for ordering (cancel() only skips it);
+    // the node and the callback storage pass to the next owner through push_free()'s release
+    // and pop_free()'s acquire.
+    ticket.node->word.store(registration_node::pack(ticket.generation, registration_node::free), std::memory_order_relaxed);
+    push_free(ticket.node);
     return true;
   }
 
@@ -211,23 +218,52 @@ class cancellation_state {
  private:
   // Recycles a free node for `generation` (now claimed by the caller), or nullptr.
   registration_node* claim_free_node(std::uint64_t generation) {
-    // relaxed: a hint; a node is only taken by the CAS below.
-    if (free_nodes_.load(std::memory_order_relaxed) == 0) return nullptr;
-    // acquire: pairs with push()'s CAS: the nodes' `next` fields are visible.
-    for (registration_node* node = head_.load(std::memory_order_acquire); node != nullptr; node = node->next.load()) {
-      // relaxed: the CAS below re-checks the word.
-      std::uint64_t word = node->word.load(std::memory_order_relaxed);
-      if (registration_node::status_of(word) != registration_node::free) continue;
-      // acquire: pairs with unregister()'s release store of `free`: the previous callback was
-      // destroyed before this thread stores a new one. relaxed on failure: skip the node.
-      if (node->word.compare_exchange_strong(word, registration_node::pack(generation, registration_node::claimed),
-                                             std::memory_order_acquire, std::memory_order_relaxed)) {
-        // relaxed: the hint (see unregister()).
-        free_nodes_.fetch_sub(1, std::memory_order_relaxed);
+    registration_node* node = pop_free();
+    if (node == nullptr) return nullptr;
+    // relaxed: the pop made this thread the node's only owner; cancel() ignores claimed nodes,
+    // and the arming store that follows publishes everything.
+    node->word.store(registration_node::pack(generation, registration_node::claimed), std::memory_order_relaxed);
+    return node;
+  }
+
+  static constexpr int tag_shift = 48;  // user-space pointers fit in 48 bits (x86-64, AArch64)
+  static constexpr std::uint64_t pointer_mask = (std::uint64_t{1} << tag_shift) - 1;
+  static registration_node* pointer_of(std::uint64_t tagged) noexcept {
+    return reinterpret_cast<registration_node*>(static_cast<std::uintptr_t>(tagged & pointer_mask));
+  }
+  static std::uint64_t retag(std::uint64_t old_tagged, registration_node* node) noexcept {
+    const std::uint64_t tag = (old_tagged >> tag_shift) + 1;
+    return (tag << tag_shift) | (static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(node)) & pointer_mask);
+  }
+
+  void push_free(registration_node* node) {
+    // relaxed: the CAS re-checks the head.
+    std::uint64_t head = free_head_.load(std::memory_order_relaxed);
+    do {
+      // relaxed: published by the release CAS below.
+      node->free_next.store(pointer_of(head), std::memory_order_relaxed);
+      // release: pairs with pop_free()'s acquire: the popper sees free_next, and the callback
+      // storage as unregister() left it (destroyed). relaxed on failure: retried.
+    } while (!free_head_.compare_exchange_weak(head, retag(head, node), std::memory_order_release,
+                                               std::memory_order_relaxed));
+  }
+
+  registration_node* pop_free() {
+    // acquire: pairs with push_free()'s release CAS (the node's free_next and its storage).
+    std::uint64_t head = free_head_.load(std::memory_order_acquire);
+    for (;;) {
+      registration_node* node = pointer_of(head);
+      if (node == nullptr) return nullptr;
+      // relaxed: the value is only used if the CAS below succeeds, and then the acquire that
+      // read `head` ordered it (the tag proves no push or pop intervened).
+      registration_node* next = node->free_next.load(std::memory_order_relaxed);
+      // acquire: the same pairing as the load above, for the head the CAS finds. acquire on
+      // failure: the retry reads the new head's node.
+      if (free_head_.compare_exchange_weak(head, retag(head, next), std::memory_order_acquire,
+                                           std::memory_order_acquire)) {
         return node;
       }
     }
-    return nullptr;
   }
 
   void push(registration_node* node) {
@@ -271,7 +307,7 @@ class cancellation_state {
   sync::atomic<std::uint32_t> flags_{0};
   sync::atomic<registration_node*> head_{nullptr};
   sync::atomic<std::uint64_t> next_generation_{1};
-  sync::atomic<std::uint32_t> free_nodes_{0};
+  sync::atomic<std::uint64_t> free_head_{0};  // tagged pointer: the free stack
   sync::atomic<std::uint32_t> references_;
 };
 
