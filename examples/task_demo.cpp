@@ -12,7 +12,9 @@
 // so the three tasks of different lengths are tpl::run() calls that compute for different
 // times on the pool, and they are awaited one after another. Then a failing task whose
 // exception is caught (by co_await, as thrown; by get(), as an aggregate), continuations
-// (continue_with, with options), and a task_completion_source completed from another thread.
+// (continue_with, with options), a task_completion_source completed from another thread, and
+// cancellation: a long computation canceled by a token after a deadline (cancel_after), a
+// registered callback, and the task ending canceled.
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -20,6 +22,7 @@
 #include <string>
 #include <thread>
 
+#include "tpl/cancellation_token_source.hpp"
 #include "tpl/continue_with.hpp"
 #include "tpl/run.hpp"
 #include "tpl/task.hpp"
@@ -105,6 +108,31 @@ tpl::task<> main_async(std::thread& producer) {
   const std::string message = co_await source.task();
   std::printf("  awaited: \"%s\"; resumed on the producer's thread inside set_result: %s\n", message.c_str(),
               std::this_thread::get_id() == producer_id ? "yes (as .NET runs await continuations inline)" : "no");
+
+  std::puts("\n5. Cancellation: a long computation, a deadline, a callback:");
+  tpl::cancellation_token_source deadline;
+  const tpl::cancellation_token token = deadline.token();
+  tpl::cancellation_registration on_cancel = token.register_callback(
+      [] { std::printf("  [%5.3f s] callback: cancellation requested\n", seconds_since_start()); });
+  deadline.cancel_after(std::chrono::milliseconds(100));
+  const double long_start = seconds_since_start();
+  tpl::task<std::int64_t> long_computation = tpl::run(
+      [token] {
+        std::int64_t steps = 0;
+        for (;;) {  // would run for ever: it stops by observing the token
+          steps += compute_for(1);
+          token.throw_if_cancellation_requested();
+        }
+        return steps;
+      },
+      token);
+  try {
+    co_await long_computation;
+  } catch (const tpl::task_canceled& canceled) {
+    std::printf("  [%5.3f s] the computation ended after %.3f s: task_canceled (for our token: %s)\n",
+                seconds_since_start(), seconds_since_start() - long_start, canceled.token() == token ? "yes" : "no");
+  }
+  std::printf("  status: %s\n", long_computation.is_canceled() ? "canceled" : "not canceled");
 }
 
 }  // namespace
