@@ -21,6 +21,11 @@
 //                             (full search: 8.4M executions, 22 s, passes)
 //   two_recyclers_vs_cancel   two registrants race to recycle one free node while a third
 //                             thread cancels: both callbacks run once      context bound 2
+//   unregister_vs_recycle     one thread unregisters while another registers (and may recycle
+//                             the freed node)                                 context bound 3
+//                             (full search: 184.7M executions, 444 s, passes)
+//   last_reference_vs_unregister  a registration (unregistered just before) and a token, the
+//                             state's last references, dropped on two threads   full search
 //   poll_sees_prior_writes    a thread polling the token sees what the canceller wrote before
 //                             cancel()                                        full search
 //   linked_source             a parent is canceled while a registrant registers on a source
@@ -219,6 +224,68 @@ struct two_recyclers_vs_cancel : rl::test_suite<two_recyclers_vs_cancel, 3> {
   }
 };
 
+// One thread unregisters (freeing the node) while another registers (and may recycle it): the
+// storage passes from one to the other only through the free stack's release/acquire.
+struct unregister_vs_recycle : rl::test_suite<unregister_vs_recycle, 2> {
+  std::optional<cancellation_token_source> source;
+  std::optional<probe> first;
+  std::optional<probe> second;
+  std::optional<cancellation_registration> first_registration;
+  std::optional<cancellation_registration> second_registration;
+
+  void before() {
+    source.emplace();
+    first.emplace();
+    second.emplace();
+    first->setup.store(1);
+    probe* target = &*first;
+    first_registration.emplace(source->token().register_callback([target] { (*target)(); }));
+  }
+  void thread(unsigned index) {
+    if (index == 0) {
+      RL_ASSERT(first_registration->unregister());
+      first_registration.reset();
+    } else {
+      second->setup.store(1);
+      probe* target = &*second;
+      second_registration.emplace(source->token().register_callback([target] { (*target)(); }));
+    }
+  }
+  void after() {
+    source->cancel();
+    RL_ASSERT(first->runs.load() == 0);
+    RL_ASSERT(second->runs.load() == 1);
+    second_registration.reset();
+    source.reset();
+    first.reset();
+    second.reset();
+  }
+};
+
+// The state's last two references, a registration and a token, are dropped on two threads
+// right after the registration's owner unregistered it: whoever drops last destroys the state
+// (and its nodes), which must come after the other's use.
+struct last_reference_vs_unregister : rl::test_suite<last_reference_vs_unregister, 2> {
+  std::optional<cancellation_registration> registration;
+  std::optional<tpl::cancellation_token> token;
+
+  void before() {
+    cancellation_token_source source;
+    token.emplace(source.token());
+    registration.emplace(source.token().register_callback([] {}));
+  }  // the source is gone: the token and the registration hold the state
+  void thread(unsigned index) {
+    if (index == 0) {
+      RL_ASSERT(registration->unregister());
+      registration.reset();
+    } else {
+      RL_ASSERT(!token->is_cancellation_requested());
+      token.reset();
+    }
+  }
+  void after() {}
+};
+
 // Code that polls the token and sees the request sees what the canceller did before cancel().
 struct poll_sees_prior_writes : rl::test_suite<poll_sees_prior_writes, 2> {
   std::optional<cancellation_token_source> source;
@@ -290,6 +357,12 @@ int main(int argc, char** argv) {
           make_scenario<two_recyclers_vs_cancel>("two_recyclers_vs_cancel",
                                                  "two registrants race for one free node while a third thread cancels",
                                                  search::context_bound(2)),
+          make_scenario<unregister_vs_recycle>("unregister_vs_recycle",
+                                               "one thread unregisters while another registers and may recycle the node",
+                                               search::context_bound(3)),
+          make_scenario<last_reference_vs_unregister>("last_reference_vs_unregister",
+                                                      "the last two references are dropped on two threads",
+                                                      search::full()),
           make_scenario<poll_sees_prior_writes>("poll_sees_prior_writes",
                                                 "a poller that sees the request sees the canceller's earlier writes",
                                                 search::full()),

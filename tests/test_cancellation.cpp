@@ -93,7 +93,7 @@ TEST(Registration, AfterCancellationRunsAtOnceOnTheRegisteringThread) {
   auto registration = source.token().register_callback([&ran_on] { ran_on = std::this_thread::get_id(); });
   EXPECT_EQ(ran_on, std::this_thread::get_id());
   EXPECT_FALSE(registration.unregister());
-  EXPECT_THROW(source.token().register_callback([] { throw std::runtime_error("inline"); }), std::runtime_error);
+  EXPECT_THROW((void)source.token().register_callback([] { throw std::runtime_error("inline"); }), std::runtime_error);
 }
 
 TEST(Registration, UnregisterReturnsWhetherRemovedBeforeItRan) {

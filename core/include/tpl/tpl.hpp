@@ -5,6 +5,7 @@
 #include "tpl/cancellation_token.hpp"
 #include "tpl/cancellation_token_source.hpp"
 #include "tpl/continue_with.hpp"
+#include "tpl/delay.hpp"
 #include "tpl/errors.hpp"
 #include "tpl/operation_canceled.hpp"
 #include "tpl/parallel.hpp"

@@ -89,6 +89,7 @@ class cancellation_state {
     registration_node* node = head_.load(std::memory_order_relaxed);  // relaxed: the last owner, after the acq_rel release
     while (node != nullptr) {
       registration_node* next = node->next.load();
+      node->owner.store(0);  // the destruction, as an access the model checker sees
       delete node;
       node = next;
     }
@@ -140,11 +141,10 @@ class cancellation_state {
   bool unregister(const registration_ticket& ticket) {
     if (ticket.node == nullptr) return false;
     std::uint64_t expected = registration_node::pack(ticket.generation, registration_node::armed);
+    const std::uint64_t removing = registration_node::pack(ticket.generation, registration_node::removing);
     // acquire: pairs with the arming store (the callback this thread destroys was fully
     // built, even if another thread registered it). relaxed on failure: nothing is read.
-    if (!ticket.node->word.compare_exchange_strong(expected,
-                                                   registration_node::pack(ticket.generation, registration_node::removing),
-                                                   std::memory_order_acquire, std::memory_order_relaxed)) {
+    if (!ticket.node->word.compare_exchange_strong(expected, removing, std::memory_order_acquire, std::memory_order_relaxed)) {
       return false;
     }
     ticket.node->callback = nullptr;
@@ -244,8 +244,7 @@ class cancellation_state {
       node->free_next.store(pointer_of(head), std::memory_order_relaxed);
       // release: pairs with pop_free()'s acquire: the popper sees free_next, and the callback
       // storage as unregister() left it (destroyed). relaxed on failure: retried.
-    } while (!free_head_.compare_exchange_weak(head, retag(head, node), std::memory_order_release,
-                                               std::memory_order_relaxed));
+    } while (!free_head_.compare_exchange_weak(head, retag(head, node), std::memory_order_release, std::memory_order_relaxed));
   }
 
   registration_node* pop_free() {
@@ -259,8 +258,7 @@ class cancellation_state {
       registration_node* next = node->free_next.load(std::memory_order_relaxed);
       // acquire: the same pairing as the load above, for the head the CAS finds. acquire on
       // failure: the retry reads the new head's node.
-      if (free_head_.compare_exchange_weak(head, retag(head, next), std::memory_order_acquire,
-                                           std::memory_order_acquire)) {
+      if (free_head_.compare_exchange_weak(head, retag(head, next), std::memory_order_acquire, std::memory_order_acquire)) {
         return node;
       }
     }
@@ -279,10 +277,10 @@ class cancellation_state {
   // The CAS that decides who runs an armed callback: cancel() or the registrant.
   static bool try_start(registration_node* node, std::uint64_t generation) {
     std::uint64_t expected = registration_node::pack(generation, registration_node::armed);
+    const std::uint64_t running = registration_node::pack(generation, registration_node::running);
     // acquire: pairs with the arming store / push CAS: the callback is fully stored. relaxed on
     // failure: the node was unregistered or started by the other party; nothing is read.
-    return node->word.compare_exchange_strong(expected, registration_node::pack(generation, registration_node::running),
-                                              std::memory_order_acquire, std::memory_order_relaxed);
+    return node->word.compare_exchange_strong(expected, running, std::memory_order_acquire, std::memory_order_relaxed);
   }
 
   static std::exception_ptr run_started(registration_node* node, std::uint64_t generation) {

@@ -100,8 +100,7 @@ class task_state {
       // relaxed: as try_reserve_completion(): the CAS only decides the race (a worker's
       // try_transition on the same word loses it, or wins it first); the outcome is published
       // by complete(). relaxed on failure: re-checked.
-      if (state_.compare_exchange_weak(word, word | completion_reserved, std::memory_order_relaxed,
-                                       std::memory_order_relaxed)) {
+      if (state_.compare_exchange_weak(word, word | completion_reserved, std::memory_order_relaxed, std::memory_order_relaxed)) {
         return true;
       }
     }
