@@ -141,7 +141,9 @@ class task_core {
 
   task_state state_;
   destroy_function destroy_;
+#if !defined(TPL_MODEL_RELACY)
   task_core* next_to_destroy_ = nullptr;  // link in this thread's destruction queue
+#endif
   std::vector<std::exception_ptr> errors_;  // faulted: at least one; canceled: none or its task_canceled
   bool canceled_ = false;
 };
