@@ -49,41 +49,47 @@ task<int> await_then_throw(task<int> awaited) {
   throw std::runtime_error("model: thrown after the await");
 }
 
-struct await_vs_set_result : rl::test_suite<await_vs_set_result, 2> {
+// A completion source, a coroutine that may await its task (add_one), and the count of that
+// coroutine's resumptions: what most scenarios below share.
+struct source_and_awaiter {
   std::optional<task_completion_source<int>> source;
   std::optional<tpl::sync::cell<int>> resumed;
   std::optional<task<int>> awaiting;
 
-  void before() {
+  void create() {
     source.emplace();
     resumed.emplace(0);
   }
-  void thread(unsigned index) {
-    if (index == 0) {
-      source->set_result(41);
-    } else {
-      awaiting.emplace(add_one(source->task(), &*resumed));
-    }
-  }
-  void after() {
-    RL_ASSERT(awaiting->status() == task_status::ran_to_completion);
-    RL_ASSERT(awaiting->get() == 42);
-    RL_ASSERT(resumed->load() == 1);
+  void start_awaiting() { awaiting.emplace(add_one(source->task(), &*resumed)); }
+  void destroy() {
     awaiting.reset();
     source.reset();
     resumed.reset();
   }
 };
 
-struct two_completers_one_awaiter : rl::test_suite<two_completers_one_awaiter, 3> {
-  std::optional<task_completion_source<int>> source;
-  std::optional<task<int>> awaiting;
-  std::optional<tpl::sync::cell<int>> resumed;
+struct await_vs_set_result : rl::test_suite<await_vs_set_result, 2>, source_and_awaiter {
+  void before() { create(); }
+  void thread(unsigned index) {
+    if (index == 0) {
+      source->set_result(41);
+    } else {
+      start_awaiting();
+    }
+  }
+  void after() {
+    RL_ASSERT(awaiting->status() == task_status::ran_to_completion);
+    RL_ASSERT(awaiting->get() == 42);
+    RL_ASSERT(resumed->load() == 1);
+    destroy();
+  }
+};
+
+struct two_completers_one_awaiter : rl::test_suite<two_completers_one_awaiter, 3>, source_and_awaiter {
   bool won[2] = {false, false};
 
   void before() {
-    source.emplace();
-    resumed.emplace(0);
+    create();
     won[0] = won[1] = false;
   }
   void thread(unsigned index) {
@@ -92,7 +98,7 @@ struct two_completers_one_awaiter : rl::test_suite<two_completers_one_awaiter, 3
     } else if (index == 1) {
       won[1] = source->try_set_exception(std::make_exception_ptr(std::logic_error("model: the other completer")));
     } else {
-      awaiting.emplace(add_one(source->task(), &*resumed));
+      start_awaiting();
     }
   }
   void after() {
@@ -115,9 +121,7 @@ struct two_completers_one_awaiter : rl::test_suite<two_completers_one_awaiter, 3
       RL_ASSERT(rethrown_as_thrown);
       RL_ASSERT(resumed->load() == 0);  // the code after the await never ran
     }
-    awaiting.reset();
-    source.reset();
-    resumed.reset();
+    destroy();
   }
 };
 
@@ -171,15 +175,10 @@ struct continuation_vs_complete : rl::test_suite<continuation_vs_complete, 2> {
   }
 };
 
-struct last_handle_vs_resume : rl::test_suite<last_handle_vs_resume, 2> {
-  std::optional<task_completion_source<int>> source;
-  std::optional<tpl::sync::cell<int>> resumed;
-  std::optional<task<int>> awaiting;
-
+struct last_handle_vs_resume : rl::test_suite<last_handle_vs_resume, 2>, source_and_awaiter {
   void before() {
-    source.emplace();
-    resumed.emplace(0);
-    awaiting.emplace(add_one(source->task(), &*resumed));  // suspended: the source is not set
+    create();
+    start_awaiting();  // suspended: the source is not set
   }
   void thread(unsigned index) {
     if (index == 0) {
@@ -193,9 +192,7 @@ struct last_handle_vs_resume : rl::test_suite<last_handle_vs_resume, 2> {
   }
   void after() {
     RL_ASSERT(resumed->load() == 1);
-    awaiting.reset();
-    source.reset();
-    resumed.reset();
+    destroy();
   }
 };
 

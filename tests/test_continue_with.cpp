@@ -11,6 +11,7 @@
 #include "tpl/task.hpp"
 #include "tpl/task_completion_source.hpp"
 #include "tpl/thread_pool.hpp"
+#include "support/worker_blocker.hpp"
 
 namespace {
 
@@ -130,17 +131,10 @@ TEST(ContinueWith, WithoutExecuteSynchronouslyRunsOnThePool) {
 
 TEST(ContinueWith, StatusIsWaitingToRunWhileQueuedBehindOtherWork) {
   tpl::thread_pool pool(1);
-  std::promise<void> started;
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  pool.submit([&started, released] {
-    started.set_value();
-    released.wait();
-  });
-  started.get_future().wait();
+  tpl_test::worker_blocker blocker(pool);
   auto continuation = tpl::continue_with(task<int>::from_result(1), pool, [](const task<int>&) {});
   EXPECT_EQ(continuation.status(), task_status::waiting_to_run);
-  release.set_value();
+  blocker.release();
   continuation.wait();
   EXPECT_EQ(continuation.status(), task_status::ran_to_completion);
 }

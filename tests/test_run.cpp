@@ -9,6 +9,7 @@
 #include "tpl/task.hpp"
 #include "tpl/task_completion_source.hpp"
 #include "tpl/thread_pool.hpp"
+#include "support/worker_blocker.hpp"
 
 namespace {
 
@@ -17,14 +18,7 @@ using tpl::task_status;
 
 TEST(Run, StatusGoesWaitingToRunThenRunningThenRanToCompletion) {
   tpl::thread_pool pool(1);
-  std::promise<void> blocker_started;
-  std::promise<void> release_blocker;
-  std::shared_future<void> release = release_blocker.get_future().share();
-  pool.submit([&blocker_started, release] {
-    blocker_started.set_value();
-    release.wait();
-  });
-  blocker_started.get_future().wait();  // the only worker is busy: the next task must queue
+  tpl_test::worker_blocker blocker(pool);  // the only worker is busy: the next task must queue
 
   std::promise<void> body_started;
   std::promise<void> release_body;
@@ -35,7 +29,7 @@ TEST(Run, StatusGoesWaitingToRunThenRunningThenRanToCompletion) {
     return 7;
   });
   EXPECT_EQ(queued.status(), task_status::waiting_to_run);
-  release_blocker.set_value();
+  blocker.release();
   body_started.get_future().wait();
   EXPECT_EQ(queued.status(), task_status::running);
   release_body.set_value();
