@@ -14,6 +14,9 @@
 //                                 (full search does not finish in 2 minutes)
 //   schedule_then_run             created -> waiting_to_run hands the body to a worker
 //                                 that moves it to running                      full search
+//   cancel_while_queued           a cancellation callback (try_reserve_completion_if) races the
+//                                 worker starting the queued task (try_transition): one wins
+//                                                                               full search
 //   last_release_vs_complete      completer and registrant each drop a reference
 //                                 after their work; the last one frees the state full search
 #include <array>
@@ -189,6 +192,40 @@ struct schedule_then_run : rl::test_suite<schedule_then_run, 2> {
   }
 };
 
+// run(fn, token): a cancellation callback tries to end a queued task while a worker starts it.
+// Exactly one of them completes it; the other backs off (no second completion, no lost one).
+struct cancel_while_queued : rl::test_suite<cancel_while_queued, 2> {
+  std::optional<task_state> state;
+  std::optional<tpl::sync::cell<int>> outcome;
+  int completions[2] = {0, 0};
+
+  void before() {
+    state.emplace(task_status::waiting_to_run);
+    outcome.emplace(0);
+    completions[0] = completions[1] = 0;
+  }
+  void thread(unsigned index) {
+    if (index == 0) {  // the token's callback
+      if (state->try_reserve_completion_if(task_status::waiting_to_run)) {
+        outcome->store(-1);
+        state->complete(task_status::canceled);
+        completions[0] = 1;
+      }
+    } else if (state->try_transition(task_status::waiting_to_run, task_status::running)) {  // the worker
+      outcome->store(1);
+      state->complete(task_status::ran_to_completion);
+      completions[1] = 1;
+    }
+  }
+  void after() {
+    RL_ASSERT(completions[0] + completions[1] == 1);
+    RL_ASSERT(state->status() == (completions[0] ? task_status::canceled : task_status::ran_to_completion));
+    RL_ASSERT(outcome->load() == (completions[0] ? -1 : 1));
+    outcome.reset();
+    state.reset();
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -207,6 +244,9 @@ int main(int argc, char** argv) {
           make_scenario<schedule_then_run>("schedule_then_run",
                                            "a scheduled task's body is visible to the worker that starts it",
                                            search::full()),
+          make_scenario<cancel_while_queued>("cancel_while_queued",
+                                             "a token's callback and a worker race to end / start a queued task",
+                                             search::full()),
           make_scenario<last_release_vs_complete>("last_release_vs_complete",
                                                   "the last reference is dropped while completion runs continuations",
                                                   search::full()),
