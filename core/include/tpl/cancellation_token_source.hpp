@@ -95,9 +95,10 @@ class cancellation_token_source {
       std::vector<std::exception_ptr> errors = state->cancel();
       if (!errors.empty()) throw aggregate_exception(std::move(errors));
     });
-    // acq_rel: of two racing cancel_after calls, each cancels the timer the other installed
-    // before it, so exactly one deadline stays armed; the timer ids are the only data.
-    const detail::timer_service::timer_id replaced = timer_.exchange(fresh, std::memory_order_acq_rel);
+    // relaxed: only the exchange's atomicity matters: each armed id is taken by exactly one
+    // exchange, whose caller disarms it (of two racing calls, one deadline stays armed). No
+    // other data travels with the id; the timer service's mutex orders the rest.
+    const detail::timer_service::timer_id replaced = timer_.exchange(fresh, std::memory_order_relaxed);
     if (replaced != 0) detail::timer_service::instance().cancel(replaced);
   }
 #endif
@@ -136,8 +137,8 @@ class cancellation_token_source {
   }
 
   std::uint64_t take_timer() noexcept {
-    // acq_rel: pairs with cancel_after's exchange (whichever comes last owns the timer).
-    return timer_.exchange(0, std::memory_order_acq_rel);
+    // relaxed: as in cancel_after(): whoever takes the id by exchange disarms it.
+    return timer_.exchange(0, std::memory_order_relaxed);
   }
 
   void release_resources() noexcept {
