@@ -38,6 +38,7 @@
 #include <utility>
 #include <vector>
 
+#include "tpl/config.hpp"
 #include "tpl/sync/sync.hpp"
 
 namespace tpl::detail {
@@ -302,8 +303,11 @@ class cancellation_state {
     return error;
   }
 
-  sync::atomic<std::uint32_t> flags_{0};
-  sync::atomic<registration_node*> head_{nullptr};
+  // Read by every registration (twice) and every poll: on a cache line of its own, away from
+  // the fields every registration writes, so polls and registrations on other threads do not
+  // miss on it each time one registers (false sharing).
+  alignas(config::cache_line_size) sync::atomic<std::uint32_t> flags_{0};
+  alignas(config::cache_line_size) sync::atomic<registration_node*> head_{nullptr};
   sync::atomic<std::uint64_t> next_generation_{1};
   sync::atomic<std::uint64_t> free_head_{0};  // tagged pointer: the free stack
   sync::atomic<std::uint32_t> references_;
