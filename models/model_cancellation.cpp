@@ -18,7 +18,7 @@
 //                             winner, newest first                            full search
 //   recycle_vs_cancel         a registrant unregisters and registers again (recycling the node)
 //                             while another thread cancels                    context bound 4
-//                             (full search: 8.4M executions, 22 s, passes)
+//                             (full search: 26.9M executions, 103 s, passes)
 //   two_recyclers_vs_cancel   two registrants race to recycle one free node while a third
 //                             thread cancels: both callbacks run once      context bound 2
 //   unregister_vs_recycle     one thread unregisters while another registers (and may recycle
