@@ -1,6 +1,7 @@
 // The timer thread: sleeps until the earliest deadline, hands due callbacks to the pool.
 #include "tpl/detail/timer_service.hpp"
 
+#include <cstdlib>
 #include <exception>
 #include <vector>
 
@@ -10,22 +11,31 @@
 namespace tpl::detail {
 
 timer_service& timer_service::instance() {
-  // The default pool first: statics die in reverse order, so the pool outlives the timer
-  // thread that hands it work.
-  (void)thread_pool::default_pool();
-  static timer_service service;
+  // Never destroyed: pool workers, static sources and pending delays may use the service during
+  // static destruction. Its thread is stopped by an atexit handler registered after the
+  // default pool was built, so it runs before the pool's destructor: the thread never hands
+  // work to a destroyed pool. After that, schedule() refuses (see there).
+  static timer_service& service = [] () -> timer_service& {
+    (void)thread_pool::default_pool();
+    auto* created = new timer_service();
+    std::atexit([] { instance().stop(); });
+    return *created;
+  }();
   return service;
 }
 
 timer_service::timer_service() : thread_([this] { run(); }) {}
 
-timer_service::~timer_service() {
+timer_service::~timer_service() { stop(); }
+
+void timer_service::stop() {
   {
     std::lock_guard lock(mutex_);
+    if (stopping_) return;
     stopping_ = true;
   }
   changed_.notify_all();
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
 }
 
 timer_service::timer_id timer_service::schedule(clock::time_point due, std::function<void()> expiry) {
@@ -33,6 +43,9 @@ timer_service::timer_id timer_service::schedule(clock::time_point due, std::func
   bool new_earliest = false;
   {
     std::lock_guard lock(mutex_);
+    // Stopped at process exit: nothing would fire. The callback is dropped (outside the lock),
+    // which ends a delay() as broken_promise rather than never.
+    if (stopping_) return 0;
     id = next_id_++;
     by_deadline_.emplace(key{due, id}, std::move(expiry));
     due_of_.emplace(id, due);
@@ -82,9 +95,9 @@ void timer_service::run() {
     lock.unlock();
     for (std::function<void()>& expiry : due) {
       try {
-        thread_pool::default_pool().submit(std::move(expiry));
+        thread_pool::default_pool().submit(std::function<void()>(expiry));  // a copy: kept if refused
       } catch (const invalid_operation&) {
-        expiry();  // process exit: the pool is shutting down; run it here rather than lose it
+        expiry();  // the default pool was shut down: run it here rather than lose it
       }
     }
     lock.lock();

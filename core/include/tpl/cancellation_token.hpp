@@ -110,7 +110,9 @@ class cancellation_registration {
   // running, or there was nothing registered. Never waits.
   bool unregister() {
     if (state_.get() == nullptr) return false;
-    return state_->unregister(ticket_);
+    // Locals: destroying the callback may destroy this registration (a callback that owns it).
+    const detail::cancellation_state_ref state = state_;
+    return state->unregister(ticket_);
   }
 
   // Internal.
@@ -120,9 +122,10 @@ class cancellation_registration {
  private:
   void dispose() noexcept {
     if (state_.get() == nullptr) return;
-    if (!state_->unregister(ticket_)) state_->wait_for_callback(ticket_);
-    state_ = detail::cancellation_state_ref();
-    ticket_ = {};
+    // Taken out first: destroying the callback may destroy this registration's owner.
+    const detail::cancellation_state_ref state = std::move(state_);
+    const detail::registration_ticket ticket = std::exchange(ticket_, {});
+    if (!state->unregister(ticket)) state->wait_for_callback(ticket);
   }
 
   detail::cancellation_state_ref state_;  // keeps the node's memory alive

@@ -14,8 +14,9 @@
 //
 // Destruction releases everything the source holds: its pending cancel_after timer, and its
 // registrations on the tokens it is linked to (waiting for a link callback that is running).
-// Tokens and registrations keep the shared state alive; they just never see a cancellation
-// that did not happen before. Differences from .NET: move-only (one owner; .NET's is a shared
+// Tokens and registrations keep the shared state alive; they never see a cancellation that
+// did not happen before, except from a cancel_after expiry already handed to the pool when the
+// source was destroyed. Differences from .NET: move-only (one owner; .NET's is a shared
 // reference), and no Dispose() separate from destruction.
 #pragma once
 
@@ -75,7 +76,9 @@ class cancellation_token_source {
   [[nodiscard]] bool is_cancellation_requested() const { return checked("is_cancellation_requested")->is_cancellation_requested(); }
 
   void cancel() {
-    std::vector<std::exception_ptr> errors = checked("cancel")->cancel();
+    // A local reference: a callback may destroy this source (and every other owner of the state).
+    const detail::cancellation_state_ref state = checked("cancel");
+    std::vector<std::exception_ptr> errors = state->cancel();
     if (!errors.empty()) throw aggregate_exception(std::move(errors));
   }
 
@@ -89,8 +92,7 @@ class cancellation_token_source {
     }
     detail::cancellation_state_ref state = checked("cancel_after");
     if (state->is_cancellation_requested()) return;  // .NET: no effect once canceled
-    const auto due = detail::timer_service::clock::now() +
-                     std::chrono::duration_cast<detail::timer_service::clock::duration>(delay);
+    const auto due = detail::saturating_deadline(delay);
     const detail::timer_service::timer_id fresh = detail::timer_service::instance().schedule(due, [state] {
       std::vector<std::exception_ptr> errors = state->cancel();
       if (!errors.empty()) throw aggregate_exception(std::move(errors));

@@ -40,17 +40,19 @@ task<> delay(std::chrono::duration<Rep, Period> duration, const cancellation_tok
   if (duration == std::chrono::duration<Rep, Period>::zero()) return completed_task();
   auto state = std::make_shared<detail::delay_state>();
   task<> result = state->source.task();
-  const auto due = detail::timer_service::clock::now() +
-                   std::chrono::ceil<detail::timer_service::clock::duration>(duration);
+  const auto due = detail::saturating_deadline(duration);
   state->timer = detail::timer_service::instance().schedule(due, [state] { state->source.try_set_result(); });
   if (token.can_be_canceled()) {
     // Registered after the timer id is stored: the callback may run at once, here.
     detail::delay_state* raw = state.get();
     state->on_cancel = token.register_callback([raw, token] {
+      // Read before completing: completing may run code that frees the state (an awaiter that
+      // waits, on this pool thread, on the timer's own item).
+      const detail::timer_service::timer_id timer = raw->timer;
       raw->source.try_set_canceled(token);
       // Disarming destroys the timer's callback, which may own the last reference to the
       // state (and so to this registration: destroying it from inside its callback does not wait).
-      detail::timer_service::instance().cancel(raw->timer);
+      detail::timer_service::instance().cancel(timer);
     });
   }
   return result;

@@ -61,14 +61,25 @@ class cancelable_run_core : public task_core_of<R>, public work_item {
  public:
 
   // Before queueing: a cancellation of the token while the task waits ends it at once. The
-  // item still runs later, only to find the task complete and drop its reference.
+  // item still runs later, only to find the task complete and drop its reference. The callback
+  // holds a reference of its own (it may still be running when the item is done), dropped when
+  // it has run or by start() when start() removed it before it ran.
   void watch_token() {
     if (!token_.can_be_canceled()) return;
-    registration_ = token_.register_callback([this] {
-      if (!this->state().try_reserve_completion_if(task_status::waiting_to_run)) return;  // started
-      this->set_canceled_outcome(std::make_exception_ptr(task_canceled(token_)));
-      this->state().complete(task_status::canceled);
-    });
+    std::exception_ptr cancellation = std::make_exception_ptr(task_canceled(token_));  // before any race
+    this->add_reference();
+    try {
+      registration_ = token_.register_callback([this, cancellation] {
+        if (this->state().try_reserve_completion_if(task_status::waiting_to_run)) {
+          this->set_canceled_outcome(cancellation);
+          this->state().complete(task_status::canceled);
+        }
+        this->release();  // may destroy this task (and the registration, from inside its callback: no wait)
+      });
+    } catch (...) {
+      this->release();  // the callback never registered: its reference (never the last one)
+      throw;
+    }
   }
 
   enum class start_result {
@@ -79,7 +90,11 @@ class cancelable_run_core : public task_core_of<R>, public work_item {
   // First step of the item.
   start_result start() {
     const bool started = this->state().try_transition(task_status::waiting_to_run, task_status::running);
-    registration_ = cancellation_registration();  // the callback can no longer win; wait if it runs
+    // Remove the callback without waiting for it (it may be running complete(), and continuations,
+    // on the cancelling thread: waiting here could wait for work queued behind this item). If
+    // removed, its reference is dropped here (never the last: the item holds one); if not, it
+    // drops it itself. The registration object stays until the task is destroyed.
+    if (registration_.unregister()) this->release();
     if (!started) return start_result::already_completed;
     if (token_.is_cancellation_requested()) {
       this->set_canceled_outcome(std::make_exception_ptr(task_canceled(token_)));
@@ -106,7 +121,7 @@ class cancelable_run_core : public task_core_of<R>, public work_item {
   ~cancelable_run_core() = default;
 
   cancellation_token token_;
-  cancellation_registration registration_;  // written before queueing, reset by start()
+  cancellation_registration registration_;  // written before queueing; removed (not waited for) by start()
 };
 
 // The task of a plain callable: its state and its queued work item in one allocation.
@@ -220,10 +235,11 @@ auto queue_run(thread_pool& pool, Fn&& fn, cancellation_token token)
   auto* core = new core_type(std::forward<Fn>(fn), std::move(token));
   task<result> handle(adopt_reference, core);
   (void)core->state().try_transition(task_status::created, task_status::waiting_to_run);
-  core->watch_token();  // before queueing: the item may start at once
   try {
+    core->watch_token();  // before queueing: the item may start at once
     pool.submit_item(core);
   } catch (...) {
+    if (core->registration_.unregister()) core->release();  // the callback's reference, if it was taken
     core->release();  // the item's reference: it will never run
     throw;
   }

@@ -112,7 +112,13 @@ class task_completion_source {
     } else {
       T value(std::forward<Args>(args)...);
       if (!core.state().try_reserve_completion()) return false;
-      core.set_value(std::move(value));
+      try {
+        core.set_value(std::move(value));
+      } catch (...) {
+        // Reserved: the task must still end. Fault it with what the move threw, and rethrow.
+        fault_reserved(core, std::current_exception());
+        throw;
+      }
     }
     core.finish();
     return true;
@@ -173,15 +179,27 @@ class task_completion_source {
                             ": the task was already completed");
   }
 
+  // Ends a task whose completion this thread reserved with `error` (canceled, without
+  // allocating, if even that fails): a reserved task must never stay incomplete.
+  static void fault_reserved(detail::source_task_core<T>& core, std::exception_ptr error) noexcept {
+    try {
+      core.add_error(std::move(error));
+    } catch (...) {
+      core.set_canceled_outcome();
+    }
+    core.finish();
+  }
+
   void abandon() noexcept {
     if (core_ == nullptr) return;
     if (core_->state().try_reserve_completion()) {
+      std::exception_ptr error;
       try {
-        core_->add_error(std::make_exception_ptr(broken_promise()));
+        error = std::make_exception_ptr(broken_promise());
       } catch (...) {
-        core_->set_canceled_outcome();  // no memory for the error: at least end the task (no allocation)
+        error = std::current_exception();
       }
-      core_->finish();
+      fault_reserved(*core_, std::move(error));
     }
     core_->release();
     core_ = nullptr;

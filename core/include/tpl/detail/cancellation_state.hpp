@@ -139,7 +139,7 @@ class cancellation_state {
 
   // Removes the registration if its callback has not started. true: removed, it will never
   // run; false: it ran, is running, or the ticket is stale or empty. Never waits.
-  bool unregister(const registration_ticket& ticket) {
+  bool unregister(registration_ticket ticket) {  // by value: destroying the callback may free the caller's copy
     if (ticket.node == nullptr) return false;
     std::uint64_t expected = registration_node::pack(ticket.generation, registration_node::armed);
     const std::uint64_t removing = registration_node::pack(ticket.generation, registration_node::removing);
@@ -148,6 +148,9 @@ class cancellation_state {
     if (!ticket.node->word.compare_exchange_strong(expected, removing, std::memory_order_acquire, std::memory_order_relaxed)) {
       return false;
     }
+    // Moved out and destroyed last: its destructor may run arbitrary code (free the object
+    // that owns the registration), which must not find the node half released.
+    std::function<void()> removed = std::move(ticket.node->callback);
     ticket.node->callback = nullptr;
     ticket.node->owner.store(0);
     // relaxed: no other thread reads a free node's word for ordering (cancel() only skips it);

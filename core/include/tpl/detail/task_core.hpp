@@ -52,10 +52,15 @@ class task_core {
   void set_errors(std::vector<std::exception_ptr> errors) { errors_ = std::move(errors); }
   // Canceled, optionally with the task_canceled to report (it carries the token); without
   // one, a plain task_canceled is made when it is needed.
-  void set_canceled_outcome(std::exception_ptr cancellation = nullptr) {
+  void set_canceled_outcome(std::exception_ptr cancellation = nullptr) noexcept {
     canceled_ = true;
     errors_.clear();
-    if (cancellation) errors_.push_back(std::move(cancellation));
+    if (!cancellation) return;
+    try {
+      errors_.push_back(std::move(cancellation));
+    } catch (...) {
+      // No memory: the task still ends canceled; a plain task_canceled is made when needed.
+    }
   }
   // The final status the written outcome stands for.
   [[nodiscard]] task_status outcome_status() const noexcept {

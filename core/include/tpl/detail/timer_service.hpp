@@ -5,8 +5,10 @@
 //
 // Not lock-free, and does not need to be: scheduling and cancelling a timer are rare next to
 // what they time, and the thread sleeps on a condition variable between deadlines (no CPU).
-// Only at process exit, when the default pool refuses work, does a due callback run on the
-// timer thread itself, so that it is not lost.
+// Only if the default pool was shut down (it refuses work) does a due callback run on the
+// timer thread itself, so that it is not lost. The process-wide instance is never destroyed;
+// its thread stops at exit, before the default pool is destroyed, and schedule() then returns
+// 0 and drops the callback.
 #pragma once
 
 #include <chrono>
@@ -21,6 +23,17 @@
 
 namespace tpl::detail {
 
+// now() + delay, saturated: a delay too long to represent (milliseconds::max()) waits for ever
+// instead of overflowing into the past.
+template <class Rep, class Period>
+std::chrono::steady_clock::time_point saturating_deadline(std::chrono::duration<Rep, Period> delay) {
+  using clock = std::chrono::steady_clock;
+  const clock::time_point now = clock::now();
+  const auto room = std::chrono::duration_cast<std::chrono::duration<double>>(clock::time_point::max() - now);
+  if (std::chrono::duration_cast<std::chrono::duration<double>>(delay) >= room) return clock::time_point::max();
+  return now + std::chrono::ceil<clock::duration>(delay);
+}
+
 class timer_service {
  public:
   using clock = std::chrono::steady_clock;
@@ -34,13 +47,17 @@ class timer_service {
   timer_service(const timer_service&) = delete;
   timer_service& operator=(const timer_service&) = delete;
 
-  // Runs `expiry` on the default pool at `due` (at once if `due` has passed).
+  // Runs `expiry` on the default pool at `due` (at once if `due` has passed). Returns 0 (and
+  // drops `expiry`) once the service has stopped at process exit.
   timer_id schedule(clock::time_point due, std::function<void()> expiry);
   // true: the timer had not fired and now never will (its callback is destroyed here).
   bool cancel(timer_id id);
 
   // Timers waiting (for tests).
   [[nodiscard]] std::size_t pending() const;
+
+  // Stops the thread (at exit); later schedule() calls return 0.
+  void stop();
 
  private:
   void run();
