@@ -52,6 +52,13 @@ struct probe {
   }
 };
 
+// The registrant's side: prepare the probe, then register it on `token`.
+cancellation_registration register_probe(const tpl::cancellation_token& token, probe& target) {
+  target.setup.store(1);
+  probe* pointer = &target;
+  return token.register_callback([pointer] { (*pointer)(); });
+}
+
 struct cancel_vs_register : rl::test_suite<cancel_vs_register, 2> {
   std::optional<cancellation_token_source> source;
   std::optional<probe> callback;
@@ -65,9 +72,7 @@ struct cancel_vs_register : rl::test_suite<cancel_vs_register, 2> {
     if (index == 0) {
       source->cancel();
     } else {
-      callback->setup.store(1);
-      probe* target = &*callback;
-      registration.emplace(source->token().register_callback([target] { (*target)(); }));
+      registration.emplace(register_probe(source->token(), *callback));
     }
   }
   void after() {
@@ -87,9 +92,7 @@ struct cancel_vs_unregister : rl::test_suite<cancel_vs_unregister, 2> {
   void before() {
     source.emplace();
     callback.emplace();
-    callback->setup.store(1);
-    probe* target = &*callback;
-    registration.emplace(source->token().register_callback([target] { (*target)(); }));
+    registration.emplace(register_probe(source->token(), *callback));
     removed = false;
   }
   void thread(unsigned index) {
@@ -174,13 +177,9 @@ struct recycle_vs_cancel : rl::test_suite<recycle_vs_cancel, 2> {
       source->cancel();
       return;
     }
-    first->setup.store(1);
-    probe* first_target = &*first;
-    cancellation_registration temporary = source->token().register_callback([first_target] { (*first_target)(); });
+    cancellation_registration temporary = register_probe(source->token(), *first);
     first_removed = temporary.unregister();
-    second->setup.store(1);
-    probe* second_target = &*second;
-    kept.emplace(source->token().register_callback([second_target] { (*second_target)(); }));  // may recycle the node
+    kept.emplace(register_probe(source->token(), *second));  // may recycle the node
   }
   void after() {
     RL_ASSERT(first->runs.load() == (first_removed ? 0 : 1));
@@ -209,9 +208,7 @@ struct two_recyclers_vs_cancel : rl::test_suite<two_recyclers_vs_cancel, 3> {
       source->cancel();
       return;
     }
-    callbacks[index]->setup.store(1);
-    probe* target = &*callbacks[index];
-    registrations[index].emplace(source->token().register_callback([target] { (*target)(); }));
+    registrations[index].emplace(register_probe(source->token(), *callbacks[index]));
   }
   void after() {
     RL_ASSERT(callbacks[0]->runs.load() == 1);
@@ -237,18 +234,14 @@ struct unregister_vs_recycle : rl::test_suite<unregister_vs_recycle, 2> {
     source.emplace();
     first.emplace();
     second.emplace();
-    first->setup.store(1);
-    probe* target = &*first;
-    first_registration.emplace(source->token().register_callback([target] { (*target)(); }));
+    first_registration.emplace(register_probe(source->token(), *first));
   }
   void thread(unsigned index) {
     if (index == 0) {
       RL_ASSERT(first_registration->unregister());
       first_registration.reset();
     } else {
-      second->setup.store(1);
-      probe* target = &*second;
-      second_registration.emplace(source->token().register_callback([target] { (*target)(); }));
+      second_registration.emplace(register_probe(source->token(), *second));
     }
   }
   void after() {
@@ -324,9 +317,7 @@ struct linked_source : rl::test_suite<linked_source, 2> {
     if (index == 0) {
       parent->cancel();
     } else {
-      callback->setup.store(1);
-      probe* target = &*callback;
-      registration.emplace(child->token().register_callback([target] { (*target)(); }));
+      registration.emplace(register_probe(child->token(), *callback));
     }
   }
   void after() {

@@ -175,7 +175,7 @@ TEST(Registration, DestroyingFromInsideItsOwnCallbackDoesNotWait) {
   EXPECT_TRUE(disposed_inside);
 }
 
-TEST(Registration, ManyRegisterUnregisterCyclesReuseNodes) {
+TEST(Registration, ManyRegisterUnregisterCyclesEachRemoveTheirCallback) {
   cancellation_token_source source;
   for (int cycle = 0; cycle < 100000; ++cycle) {
     auto registration = source.token().register_callback([] {});

@@ -60,7 +60,7 @@ class source_task_core final : public task_core_of<T>, public work_item {
  private:
   static void run_queued_continuations(work_item* self, bool) {
     auto* me = static_cast<source_task_core*>(self);
-    if (continuation* newest = me->state().run_continuations_but_newest()) newest->invoke(newest);
+    me->state().run_continuations();
     me->release();
   }
   static void destroy(task_core* core) noexcept { delete static_cast<source_task_core*>(core); }

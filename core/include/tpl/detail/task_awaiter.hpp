@@ -26,7 +26,6 @@ class task_awaiter : public continuation {
   // false: the task completed meanwhile, and the coroutine goes on without suspending.
   bool await_suspend(std::coroutine_handle<> awaiting) noexcept {
     coroutine = awaiting.address();
-    queued_.handle = awaiting;
     // Once registered, another thread may resume (and finish, and free) the awaiting frame that
     // holds this awaiter: nothing here touches `this` after the call.
     return awaited_->state().add_continuation(this);
@@ -43,6 +42,7 @@ class task_awaiter : public continuation {
     if (has_stack_room()) {
       std::coroutine_handle<>::from_address(me->coroutine).resume();
     } else {
+      me->queued_.handle = std::coroutine_handle<>::from_address(me->coroutine);
       queue_to_ambient_pool(&me->queued_);
     }
   }

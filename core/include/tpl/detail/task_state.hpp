@@ -111,13 +111,13 @@ class task_state {
   // is the task's only possible completer (a coroutine's own final step).
   void complete(task_status final_status) {
     publish(final_status);
-    if (continuation* newest = run_continuations_but_newest()) newest->invoke(newest);
+    run_continuations();
   }
 
   // complete() in two steps, for completers that run the continuations elsewhere (a completion
   // source that runs them on the pool) or that resume the newest one by symmetric transfer (a
   // coroutine's final step). After publish() the status is final; continuations registered
-  // meanwhile still wait in the slot for run_continuations_but_newest().
+  // meanwhile still wait in the slot for run_continuations().
   void publish(task_status final_status) {
     std::uint32_t expected = state_.load(std::memory_order_relaxed);  // relaxed: the CAS re-checks
     std::uint32_t desired;
@@ -127,6 +127,12 @@ class task_state {
       // visible to whoever sees the final status. relaxed on failure: only exception_observed
       // can change meanwhile; the loop recomputes.
     } while (!state_.compare_exchange_weak(expected, desired, std::memory_order_release, std::memory_order_relaxed));
+  }
+
+  // The second step: closes the slot and runs every registered continuation once, oldest
+  // registration first. Precondition: publish() was called.
+  void run_continuations() {
+    if (continuation* newest = run_continuations_but_newest()) newest->invoke(newest);
   }
 
   // Closes the slot and runs every registered continuation, oldest registration first (as .NET
