@@ -16,6 +16,14 @@
 
 #include "tpl/sync/relacy/relacy_include.hpp"
 
+// Relacy's unsized operator delete must be emitted as a symbol too, or libstdc++ (which may
+// allocate through this executable's operator new, e.g. an exception's message string) frees
+// with its own delete, i.e. libc free(), and aborts with "free(): invalid pointer". Taking the
+// addresses forces the emission whatever the optimiser inlines elsewhere.
+using unsized_delete = void (*)(void*) noexcept;
+[[maybe_unused]] volatile unsized_delete tpl_model_keep_delete = &::operator delete;
+[[maybe_unused]] volatile unsized_delete tpl_model_keep_delete_array = &::operator delete[];
+
 void operator delete(void* storage, std::size_t) noexcept { ::operator delete(storage); }
 void operator delete[](void* storage, std::size_t) noexcept { ::operator delete[](storage); }
 

@@ -1,25 +1,38 @@
 // One timer thread for the whole process: a queue of deadlines ordered by time, and a
 // condition variable to sleep until the earliest. When a timer is due its callback is handed to
-// the default pool, so user code (a cancel_after's cancel(), and later delay()'s completion)
-// never runs on the timer thread and a slow callback cannot delay other timers.
+// the default pool, so user code (a cancel_after's cancel(), delay()'s completion) never runs
+// on the timer thread and a slow callback cannot delay other timers.
+//
+// The rule that keeps it deadlock-free: nothing user-reachable is run or destroyed under the
+// timer's lock. A callback may own the last reference to anything (a delay's state, whose
+// destruction unregisters a cancellation callback and waits for it if it is running; that
+// callback may itself be calling cancel() here, which takes the lock). So every callback leaves
+// the maps by being *moved out* under the lock and is run or destroyed after the unlock:
+// cancel() destroys what it disarmed after unlocking, fire_due() hands a batch over and drops
+// it after unlocking, stop() drops what is left after unlocking. The two maps change together
+// or not at all (schedule() undoes its first insertion if the second one throws).
 //
 // Not lock-free, and does not need to be: scheduling and cancelling a timer are rare next to
-// what they time, and the thread sleeps on a condition variable between deadlines (no CPU).
-// Only if the default pool was shut down (it refuses work) does a due callback run on the
-// timer thread itself, so that it is not lost. The process-wide instance is never destroyed;
-// its thread stops at exit, before the default pool is destroyed, and schedule() then returns
-// 0 and drops the callback.
+// what they time. The queue is written against tpl::sync, so models/model_timer.cpp runs this
+// code (schedule, cancel, fire_due, stop) under Relacy; only the thread's sleep-until-deadline
+// loop (run_until_stopped, which reads the real clock) is not in the model.
+//
+// The process-wide instance (instance(), defined in core/src/timer_service.cpp; a model defines
+// its own) is never destroyed. At exit its thread stops first and every pending timer is
+// dropped (a delay ends faulted with broken_promise instead of never), before the default pool
+// drains: docs/pool.md gives the whole shutdown order.
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
-#include <thread>
+#include <memory>
 #include <unordered_map>
 #include <utility>
+#include <vector>
+
+#include "tpl/sync/sync.hpp"
 
 namespace tpl::detail {
 
@@ -38,38 +51,136 @@ class timer_service {
  public:
   using clock = std::chrono::steady_clock;
   using timer_id = std::uint64_t;  // never 0
+  using callback = std::function<void()>;
+  // Where a due callback goes (production: the default pool). Called outside the lock; it may
+  // take the callback (move from it) or leave it to be destroyed after it returns.
+  using dispatcher = void (*)(callback& due);
 
   // The process-wide service, started on first use.
   static timer_service& instance();
 
-  timer_service();
-  ~timer_service();
+  explicit timer_service(dispatcher dispatch) : dispatch_(dispatch) {}
+  ~timer_service() { stop(); }
   timer_service(const timer_service&) = delete;
   timer_service& operator=(const timer_service&) = delete;
 
-  // Runs `expiry` on the default pool at `due` (at once if `due` has passed). Returns 0 (and
-  // drops `expiry`) once the service has stopped at process exit.
-  timer_id schedule(clock::time_point due, std::function<void()> expiry);
-  // true: the timer had not fired and now never will (its callback is destroyed here).
-  bool cancel(timer_id id);
+  // Hands `expiry` to the dispatcher at `due` (at once if `due` has passed). Returns 0 (and
+  // drops `expiry`, in the caller, outside the lock) once the service has stopped.
+  timer_id schedule(clock::time_point due, callback expiry) {
+    timer_id id = 0;
+    bool new_earliest = false;
+    {
+      sync::lock_guard lock(mutex_);
+      if (stopping_) return 0;
+      id = next_id_++;
+      // A failed insertion leaves `expiry` with the caller (std::map builds the node first).
+      const auto entry = by_deadline_.emplace(key{due, id}, std::move(expiry)).first;
+      try {
+        due_of_.emplace(id, due);
+      } catch (...) {
+        expiry = std::move(entry->second);  // back to the caller, destroyed outside the lock
+        by_deadline_.erase(entry);
+        throw;
+      }
+      new_earliest = by_deadline_.begin()->first.second == id;
+    }
+    if (new_earliest) changed_.notify_one();  // the thread may be sleeping until a later deadline
+    return id;
+  }
+
+  // true: the timer had not fired and now never will (its callback is destroyed here, after
+  // the unlock).
+  bool cancel(timer_id id) {
+    callback discarded;
+    {
+      sync::lock_guard lock(mutex_);
+      const auto found = due_of_.find(id);
+      if (found == due_of_.end()) return false;
+      const auto entry = by_deadline_.find(key{found->second, id});
+      discarded = std::move(entry->second);
+      by_deadline_.erase(entry);
+      due_of_.erase(found);
+    }
+    return true;
+  }
+
+  // The timer thread's step: takes every callback due at `now` out of the queue under the
+  // lock, then dispatches them and drops the batch outside it.
+  void fire_due(clock::time_point now) {
+    std::vector<callback> due;
+    {
+      sync::lock_guard lock(mutex_);
+      while (!by_deadline_.empty() && by_deadline_.begin()->first.first <= now) {
+        due.push_back(std::move(by_deadline_.begin()->second));
+        due_of_.erase(by_deadline_.begin()->first.second);
+        by_deadline_.erase(by_deadline_.begin());
+      }
+    }
+    for (callback& each : due) dispatch_(each);
+  }
 
   // Timers waiting (for tests).
-  [[nodiscard]] std::size_t pending() const;
+  [[nodiscard]] std::size_t pending() {
+    sync::lock_guard lock(mutex_);
+    return by_deadline_.size();
+  }
 
-  // Stops the thread (at exit); later schedule() calls return 0.
-  void stop();
+  // Refuses later schedule() calls, stops the thread if one runs, and drops every pending
+  // callback after the unlock. A second call does nothing.
+  void stop() {
+    std::map<key, callback> dropped;
+    {
+      sync::lock_guard lock(mutex_);
+      if (stopping_) return;
+      stopping_ = true;
+      dropped.swap(by_deadline_);
+      due_of_.clear();
+    }
+    changed_.notify_all();
+    join_thread();
+  }
+
+  // Starts the thread that sleeps until the earliest deadline and calls fire_due(). Models
+  // drive fire_due() from a model thread instead.
+  void start_thread() { thread_ = std::make_unique<sync::thread>([this] { run_until_stopped(); }); }
 
  private:
-  void run();
+  void run_until_stopped() {
+    for (;;) {
+      mutex_.lock();
+      for (;;) {
+        if (stopping_) {
+          mutex_.unlock();
+          return;
+        }
+        if (by_deadline_.empty()) {
+          changed_.wait(mutex_);
+          continue;
+        }
+        const clock::time_point earliest = by_deadline_.begin()->first.first;
+        if (clock::now() >= earliest) break;
+        (void)changed_.wait_until(mutex_, earliest);
+      }
+      mutex_.unlock();
+      fire_due(clock::now());
+    }
+  }
+
+  void join_thread() {
+    if (thread_ == nullptr) return;
+    thread_->join();
+    thread_.reset();
+  }
 
   using key = std::pair<clock::time_point, timer_id>;
-  mutable std::mutex mutex_;
-  std::condition_variable changed_;
-  std::map<key, std::function<void()>> by_deadline_;        // under mutex_
+  dispatcher dispatch_;
+  sync::mutex mutex_;
+  sync::condition_variable changed_;
+  std::map<key, callback> by_deadline_;                     // under mutex_
   std::unordered_map<timer_id, clock::time_point> due_of_;  // under mutex_
   timer_id next_id_ = 1;                                    // under mutex_
   bool stopping_ = false;                                   // under mutex_
-  std::thread thread_;
+  std::unique_ptr<sync::thread> thread_;  // the running thread (start_thread), if any
 };
 
 }  // namespace tpl::detail

@@ -52,6 +52,12 @@ class condition_variable {
   void wait(mutex& held, Predicate ready, location loc = location::current()) {
     while (!ready()) wait(held, loc);
   }
+  // A timed wait: Relacy explores both the wake-up and the time-out, whatever the deadline
+  // (models have no clock that advances by itself).
+  bool wait_until(mutex& held, std::chrono::steady_clock::time_point deadline, location loc = location::current()) {
+    detail::exception_state_guard guard;
+    return native_.wait_until(held.native_, deadline, detail::to_debug_info(loc));
+  }
   void notify_one(location loc = location::current()) {
     detail::exception_state_guard guard;
     native_.notify_one(detail::to_debug_info(loc));

@@ -1,6 +1,7 @@
 // Production backend: mutex and condition variable.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 
@@ -50,6 +51,14 @@ class condition_variable {
   template <class Predicate>
   void wait(mutex& held, Predicate ready, location loc = location::current()) {
     while (!ready()) wait(held, loc);
+  }
+  // As wait(), but returns by `deadline` at the latest: false if it returned because the
+  // deadline passed (the caller rechecks its predicate either way).
+  bool wait_until(mutex& held, std::chrono::steady_clock::time_point deadline, location = location::current()) {
+    std::unique_lock<std::mutex> lock(held.native_, std::adopt_lock);
+    const bool notified = native_.wait_until(lock, deadline) == std::cv_status::no_timeout;
+    lock.release();
+    return notified;
   }
   void notify_one(location = location::current()) noexcept { native_.notify_one(); }
   void notify_all(location = location::current()) noexcept { native_.notify_all(); }
