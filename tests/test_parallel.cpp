@@ -47,14 +47,11 @@ TEST_P(ParallelOnPools, BlockingJoinsInsideWorkersComplete) {
   EXPECT_EQ(fib(pool, 25), serial_fib(25));
 }
 
-TEST_P(ParallelOnPools, JoinAtTheHelpBoundStillRunsItsOwnDeque) {
-  // With no helping allowed at all, a frame whose child lies below an item the frame submitted
-  // after forking (so the join's pop returns that item, not the child) must still run both:
-  // nobody else may steal them (one worker, or peers asleep).
-  tpl::thread_pool::options settings;
-  settings.worker_count = GetParam();
-  settings.max_help_depth = 0;
-  tpl::thread_pool pool(settings);
+TEST_P(ParallelOnPools, JoinRunsItsChildBelowALaterSubmission) {
+  // A frame whose child lies below an item the frame submitted after forking (so the join's
+  // pop returns that item, not the child) runs both: both were pushed after the fork, so the
+  // wait may run them (one worker, or peers asleep).
+  tpl::thread_pool pool(GetParam());
   for (int round = 0; round < 20; ++round) {
     std::atomic<bool> child_ran{false};
     tpl::parallel_invoke(

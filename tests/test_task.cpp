@@ -212,13 +212,29 @@ TEST(BlockingWait, GetFromAnotherThreadWaitsForTheCompletion) {
   waiter.join();
 }
 
-TEST(BlockingWait, WorkerThatBlocksRunsOtherWorkMeanwhile) {
-  // One worker: the outer task's get() on the inner task can only end if the worker runs the
-  // inner task itself while it waits.
+TEST(BlockingWait, WorkerThatBlocksRunsTheAwaitedTaskInline) {
+  // One worker: the inner task is the newest item of the worker's deque when the outer task
+  // waits for it, so the wait runs it inline (as .NET's Wait inlines a locally queued task)
+  // instead of parking and starting a spare.
   tpl::thread_pool pool(1);
   auto outer = tpl::run(pool, [&pool] { return tpl::run(pool, [] { return 5; }).get() * 2; });
   EXPECT_EQ(outer.get(), 10);
   EXPECT_GE(pool.counters()[0].deepest_help, 1);
+  EXPECT_EQ(pool.counters()[0].parked, 0u);
+  EXPECT_EQ(pool.spare_threads_started(), 0u);
+}
+
+TEST(BlockingWait, WorkerWaitingOnAnUnrelatedTaskParksAndASpareRunsThePool) {
+  // One worker blocks on a task that only another queued item completes: the item lies below
+  // the wait's mark (it is not the waiter's own subtree), so a spare thread runs it.
+  tpl::thread_pool pool(1);
+  task_completion_source<int> source;
+  auto outer = tpl::run(pool, [&] {
+    tpl::detail::current_worker->pool().submit([&] { source.set_result(4); });
+    return tpl::run(pool, [&] { return source.task().get(); }).get();
+  });
+  EXPECT_EQ(outer.get(), 4);
+  EXPECT_GE(pool.spare_threads_started(), 1u);
 }
 
 TEST(Unobserved, FaultNobodyObservedIsReportedWhenTheLastHandleGoes) {

@@ -2,6 +2,8 @@
 #include "tpl/thread_pool.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <thread>
 
@@ -19,17 +21,26 @@ std::size_t resolve_worker_count(std::size_t requested) {
 
 }  // namespace
 
-thread_pool::thread_pool(options settings) : settings_(std::move(settings)) {
-  const std::size_t count = resolve_worker_count(settings_.worker_count);
-  workers_.reserve(count);
+thread_pool::thread_pool(options settings)
+    : settings_(std::move(settings)),
+      core_count_(resolve_worker_count(settings_.worker_count)),
+      max_spares_(settings_.max_spare_threads != 0 ? settings_.max_spare_threads : config::max_spare_threads) {
+  const std::size_t count = core_count_;
+  // Every seat up front (null for spares until first used), so the vector never moves while
+  // thieves index it; spares_ likewise.
+  workers_.resize(count + max_spares_);
+  spares_.reserve(max_spares_);
   for (std::size_t index = 0; index < count; ++index) {
-    workers_.push_back(std::make_unique<detail::pool_worker>(*this, index, intake_));
+    workers_[index] = std::make_unique<detail::pool_worker>(*this, index, intake_);
   }
+  // relaxed: the threads that read it start below (thread start orders it).
+  slot_count_.store(count, std::memory_order_relaxed);
+  peak_threads_ = count;
   // Workers start only after every deque exists: a worker steals from all the others.
   threads_.reserve(count);
   try {
     for (std::size_t index = 0; index < count; ++index) {
-      threads_.emplace_back([worker = workers_[index].get()] { worker->run_until_shutdown(); });
+      threads_.emplace_back([worker = workers_[index].get()] { worker->run(false); });
     }
   } catch (...) {
     // A thread failed to start: stop the ones that did (their destructors join), then report.
@@ -56,12 +67,164 @@ void thread_pool::shutdown() {
   if (joined_) return;
   intake_.begin_shutdown();
   for (sync::thread& thread : threads_) thread.join();
+  stop_spares();
   joined_ = true;
 }
 
+void thread_pool::shutdown_at_exit() {
+  if (current_worker() != nullptr) {
+    intake_.begin_shutdown();
+    return;
+  }
+  shutdown();
+}
+
+// Spares that are running finish what they can see (their give-up check is the same stopping
+// flag, then one last look), retired ones wake and exit; then every spare thread is joined.
+void thread_pool::stop_spares() {
+  std::vector<std::unique_ptr<sync::thread>> to_join;
+  {
+    sync::lock_guard lock(spare_mutex_);
+    spares_stopping_ = true;
+    for (auto& slot : spares_) slot->wake.notify_all();
+  }
+  intake_.sleeper().wake_all_unconditionally();
+  // A spare may still start another while it waits (spares_stopping_ refuses new ones), so
+  // join until no seat holds a thread.
+  for (;;) {
+    {
+      sync::lock_guard lock(spare_mutex_);
+      for (auto& slot : spares_) {
+        if (slot->thread) to_join.push_back(std::move(slot->thread));
+      }
+    }
+    if (to_join.empty()) break;
+    for (auto& thread : to_join) thread->join();
+    to_join.clear();
+  }
+}
+
 thread_pool& thread_pool::default_pool() {
-  static thread_pool pool;
+  // Never destroyed: its workers may run during static destruction (std::exit from a task).
+  // At exit it drains and joins its threads (after the timer service dropped pending timers,
+  // whose exit handler runs first: docs/pool.md, "Process exit"); from one of its own threads
+  // it only stops accepting work.
+  static thread_pool& pool = []() -> thread_pool& {
+    auto* created = new thread_pool();
+    std::atexit([] { default_pool().shutdown_at_exit(); });
+    return *created;
+  }();
   return pool;
+}
+
+std::size_t thread_pool::peak_thread_count() const {
+  sync::lock_guard lock(spare_mutex_);
+  return peak_threads_;
+}
+
+std::size_t thread_pool::spare_threads_started() const {
+  sync::lock_guard lock(spare_mutex_);
+  return spares_started_;
+}
+
+void thread_pool::publish_surplus() {
+  // relaxed: a hint read by spare_is_surplus(); the decision is re-made under spare_mutex_.
+  surplus_spares_.store(running_spares_ - blocked_, std::memory_order_relaxed);
+}
+
+void thread_pool::begin_blocking() noexcept {
+  {
+    sync::lock_guard lock(spare_mutex_);
+    ++blocked_;
+    if (running_spares_ < blocked_ && !spares_stopping_) {
+      bool woke_retired = false;
+      for (auto& slot : spares_) {
+        if (slot->now == spare_slot::phase::retired && !slot->activated) {
+          slot->activated = true;
+          slot->now = spare_slot::phase::running;
+          ++running_spares_;
+          slot->wake.notify_one();
+          woke_retired = true;
+          break;
+        }
+      }
+      if (!woke_retired && start_spare()) ++running_spares_;
+    }
+    publish_surplus();
+  }
+  // The parking worker's deque may hold work that only a thread already running (or asleep
+  // among the idle workers) can now take: make sure one looks.
+  intake_.sleeper().notify_one();
+}
+
+void thread_pool::end_blocking() noexcept {
+  sync::lock_guard lock(spare_mutex_);
+  --blocked_;
+  publish_surplus();
+}
+
+// Starts a spare on a free seat (one whose thread exited, else a new one). false: the bound
+// is reached or the system refused a thread; the caller parks uncompensated.
+bool thread_pool::start_spare() {
+  std::size_t seat = spares_.size();
+  for (std::size_t index = 0; index < spares_.size(); ++index) {
+    if (spares_[index]->now == spare_slot::phase::no_thread) {
+      seat = index;
+      break;
+    }
+  }
+  try {
+    if (seat == spares_.size()) {
+      if (seat >= max_spares_) return false;
+      workers_[core_count_ + seat] = std::make_unique<detail::pool_worker>(*this, core_count_ + seat, intake_);
+      spares_.push_back(std::make_unique<spare_slot>());
+      // release: pairs with the acquire load in slot_count(): thieves see the new worker.
+      slot_count_.store(core_count_ + spares_.size(), std::memory_order_release);
+    }
+    spare_slot& slot = *spares_[seat];
+    if (slot.thread) {
+      slot.thread->join();  // it exited (no_thread) after its last unlock
+      slot.thread.reset();
+    }
+    slot.thread = std::make_unique<sync::thread>([this, seat] { spare_body(seat); });
+    slot.now = spare_slot::phase::running;
+    slot.activated = false;
+  } catch (...) {
+    return false;  // out of memory or threads: parking without a spare is still correct, only slower
+  }
+  ++live_spares_;
+  ++spares_started_;
+  peak_threads_ = std::max(peak_threads_, core_count_ + live_spares_);
+  return true;
+}
+
+void thread_pool::spare_body(std::size_t spare_index) {
+  detail::pool_worker& worker = *workers_[core_count_ + spare_index];
+  for (;;) {
+    worker.run(true);  // returns with its deque empty: shutting down, or (probably) surplus
+    spare_mutex_.lock();
+    spare_slot& slot = *spares_[spare_index];
+    const bool stopping = intake_.stopping() || spares_stopping_;
+    if (!stopping && running_spares_ <= blocked_) {
+      spare_mutex_.unlock();  // still needed (the hint was stale): back to work
+      continue;
+    }
+    --running_spares_;
+    publish_surplus();
+    slot.now = spare_slot::phase::retired;
+    slot.activated = false;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config::spare_idle_timeout_ms);
+    while (!slot.activated && !spares_stopping_) {
+      if (!slot.wake.wait_until(spare_mutex_, deadline) && !slot.activated) break;  // idle too long
+    }
+    if (!slot.activated) {
+      slot.now = spare_slot::phase::no_thread;
+      --live_spares_;
+      spare_mutex_.unlock();
+      return;
+    }
+    spare_mutex_.unlock();  // activated: begin_blocking counted it as running again
+  }
 }
 
 void thread_pool::submit_item(detail::work_item* item) {
@@ -91,11 +254,12 @@ void thread_pool::report_unhandled(std::exception_ptr error) noexcept {
 
 std::vector<worker_counters> thread_pool::counters() const {
   std::vector<worker_counters> result;
-  result.reserve(workers_.size());
-  for (const auto& worker : workers_) {
+  result.reserve(core_count_);
+  for (std::size_t index = 0; index < core_count_; ++index) {
+    const auto& worker = workers_[index];
     const auto& stats = worker->stats();
     result.push_back({stats.executed.read(), stats.stolen.read(), stats.slept.read(), stats.woken.read(),
-                      static_cast<int>(worker->deepest_help())});
+                      stats.parked.read(), static_cast<int>(worker->deepest_help())});
   }
   return result;
 }
@@ -107,62 +271,69 @@ pool_worker::pool_worker(thread_pool& pool, std::size_t index, pool_intake<work_
       index_(index),
       intake_(intake),
       owner_(deque_.owner()),
-      random_state_(0x9E3779B97F4A7C15ull * (index + 1)),
-      max_help_depth_(pool.max_help_depth()) {}
+      random_state_(0x9E3779B97F4A7C15ull * (index + 1)) {}
 
-void pool_worker::run_until_shutdown() {
+void pool_worker::run(bool as_spare) {
   current_worker = this;
+  const auto give_up = [&] { return intake_.stopping() || (as_spare && pool_.spare_is_surplus()); };
   for (;;) {
     work_source source = work_source::local;
-    work_item* item = find_work(source);
+    work_item* item = nullptr;
+    if (auto own = owner_.pop()) {
+      item = *own;
+    } else if (as_spare && pool_.spare_is_surplus()) {
+      break;  // a surplus spare retires as soon as its own deque is empty
+    } else {
+      item = find_work(source);
+    }
     if (item == nullptr) {
       item = find_work_or_park(
-          intake_.sleeper(), [&] { return find_work(source); }, [&] { return intake_.stopping(); },
-          [&] { counters_.slept.increment(); }, [&] { counters_.woken.increment(); });
+          intake_.sleeper(), [&] { return find_work(source); }, give_up, [&] { counters_.slept.increment(); },
+          [&] { counters_.woken.increment(); });
     }
-    if (item == nullptr) break;  // shutting down, and nothing is left that this worker can see
+    if (item == nullptr) break;  // giving up, and nothing is left that this worker can see
     execute(item, source);
   }
   current_worker = nullptr;
 }
 
-void pool_worker::join_slow(fork_item& child) { help_until(child.done); }
-
-void pool_worker::help_until(const sync::atomic<bool>& done) {
-  // acquire: pairs with the release store that sets `done` (fork_item::signal_joiner, a task's
-  // blocking-wait continuation): the waited-for work's effects are visible on return.
-  const auto is_done = [&done] { return done.load(std::memory_order_acquire); };
-  while (!is_done()) {
-    // Helping nests a whole other computation on this stack, so it is bounded. Below the bound
-    // the worker runs anything (own deque, global queue, steals). At the bound it still runs
-    // items of its own deque, and only those: the child may be among them (below an item this
-    // frame submitted after forking it), and own items are finite, pushed by the frames already
-    // on this stack, so they cannot nest without bound. Global work and steals, which an
-    // outside producer could feed for ever, wait until this frame unwinds.
-    const bool may_help = help_depth_ < max_help_depth_;
-    work_source source = work_source::local;
-    work_item* item = find_work_or_park(
-        intake_.sleeper(), [&]() -> work_item* { return may_help ? find_work(source) : pop_own(source); },
-        is_done, [&] { counters_.slept.increment(); },
-        [&] { counters_.woken.increment(); });
-    if (item == nullptr) continue;  // done; the loop condition sees it
+void pool_worker::wait_for(join_signal& signal, std::int64_t mark, const work_item* candidate) {
+  // Only this wait's own subtree runs nested here: items this worker pushed after the wait
+  // began (at or above `mark`), and the awaited item itself. They cannot outlive the wait, so
+  // running them never delays its return past the awaited thing's own completion.
+  while (!signal.is_set() && has_stack_room()) {
+    const std::int64_t index = owner_.next_index() - 1;
+    auto item = owner_.pop();
+    if (!item) break;
+    if (*item != candidate && index < mark) {
+      owner_.push(*item);  // an enclosing frame's item: back to the slot it came from (no growth)
+      break;
+    }
     ++help_depth_;
     deepest_help_.raise_to(static_cast<std::uint64_t>(help_depth_));
-    execute(item, source);
+    execute(*item, work_source::local);
     --help_depth_;
   }
+  // A stolen child often ends soon: look a few times before parking.
+  for (int round = 0; round < config::idle_spin_rounds && !signal.is_set(); ++round) {
+    if (round < config::idle_spin_rounds / 2) {
+      sync::spin_pause();
+    } else {
+      sync::yield_thread();
+    }
+  }
+  if (signal.is_set()) return;
+  counters_.parked.increment();
+  pool_.begin_blocking();
+  signal.park(parker_);
+  pool_.end_blocking();
 }
 
-work_item* pool_worker::pop_own(work_source& source) {
+work_item* pool_worker::find_work(work_source& source) {
   if (auto item = owner_.pop()) {
     source = work_source::local;
     return *item;
   }
-  return nullptr;
-}
-
-work_item* pool_worker::find_work(work_source& source) {
-  if (work_item* item = pop_own(source)) return item;
   if (auto item = intake_.queue().try_pop()) {
     source = work_source::global;
     return *item;
@@ -175,7 +346,7 @@ work_item* pool_worker::find_work(work_source& source) {
 }
 
 work_item* pool_worker::steal_from_others() {
-  const std::size_t count = pool_.worker_count();
+  const std::size_t count = pool_.slot_count();
   if (count == 1) return nullptr;
   // xorshift64: a random first victim, then round-robin, so every deque gets visited.
   random_state_ ^= random_state_ << 13;

@@ -24,13 +24,22 @@ inline constexpr int idle_spin_rounds = 1;
 inline constexpr int idle_spin_rounds = 64;
 #endif
 
-// How deep a worker may nest while it waits for a join and runs other work meanwhile
-// ("helping"). Past this it only runs its own pending child or sleeps until the join is done,
-// so helping cannot overflow the stack however the computation recurses.
-inline constexpr int max_help_depth = 32;
+// How many spare threads a pool may run at once while its workers are parked in waits
+// (docs/pool.md): Java's ForkJoinPool caps compensation at 256 spares; tpl allows more because a
+// chain of waits that runs out of stack continues on a spare (a 10^5-deep chain of nested
+// get()s with 256 KiB stacks needs a few hundred). Models use 2, enough for one handover.
+#if defined(TPL_MODEL_RELACY)
+inline constexpr std::size_t max_spare_threads = 2;
+#else
+inline constexpr std::size_t max_spare_threads = 1024;
+#endif
 
-// Continuations and eagerly started coroutines run inline on the current thread only while at
-// least this much of its stack is left; below it they are queued to the pool instead, so a
+// How long a retired spare thread waits to be needed again before it exits.
+inline constexpr int spare_idle_timeout_ms = 5000;
+
+// Continuations, eagerly started coroutines, joined children and waited-for tasks run inline
+// on the current thread only while at least this much of its stack is left (at most a quarter
+// of a small stack: stack_guard.hpp); below it they are queued to the pool instead, so a
 // chain of a million synchronously completing awaits cannot overflow the stack (.NET's
 // TryEnsureSufficientExecutionStack plays the same role). Sanitizer builds use larger frames.
 inline constexpr std::size_t inline_stack_reserve = 256 * 1024;

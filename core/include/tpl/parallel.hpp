@@ -65,8 +65,7 @@ struct fork_of : fork_item {
 class joined_fork {
  public:
   joined_fork(pool_worker& worker, fork_item& child) : worker_(worker), child_(&child) {
-    child.sleeper = &worker.pool().intake().sleeper();
-    worker.push(&child);  // if this throws, nothing was pushed and the destructor does not run
+    worker.fork(child);  // if this throws, nothing was pushed and the destructor does not run
   }
   joined_fork(const joined_fork&) = delete;
   joined_fork& operator=(const joined_fork&) = delete;
@@ -122,8 +121,6 @@ template <class First, class... Rest, std::size_t... Index>
 void invoke_on_worker(pool_worker& worker, std::index_sequence<Index...>, First& first, Rest&... rest) {
   std::tuple<fork_of<Rest>...> children(rest...);
   constexpr std::size_t count = sizeof...(Rest);
-  idle_sleeper& sleeper = worker.pool().intake().sleeper();
-  ((std::get<Index>(children).sleeper = &sleeper), ...);
   // Fork the last piece first, so the deque's newest item is the second piece: the joins
   // (newest first) then pop them back in order while nobody steals. The pushes are written
   // out as a fold rather than through a scope object holding pointers to the children:
@@ -131,7 +128,7 @@ void invoke_on_worker(pool_worker& worker, std::index_sequence<Index...>, First&
   // cold path below joins whatever was pushed before rethrowing.
   std::size_t pushed = 0;
   try {
-    ((worker.push(&std::get<count - 1 - Index>(children)), ++pushed), ...);
+    ((worker.fork(std::get<count - 1 - Index>(children)), ++pushed), ...);
   } catch (...) {
     const std::array<fork_item*, count> in_push_order{&std::get<count - 1 - Index>(children)...};
     while (pushed != 0) worker.join(*in_push_order[--pushed]);

@@ -56,7 +56,9 @@ class cancelable_run_core : public task_core_of<R>, public work_item {
   cancelable_run_core(task_core::destroy_function destroy, work_item::run_function run, cancellation_token token)
       // Two references: the returned handle and the queued item (then, for an unwrapping
       // task, the continuation on the inner task).
-      : task_core_of<R>(task_status::created, 2, destroy), work_item{run}, token_(std::move(token)) {}
+      : task_core_of<R>(task_status::created, 2, destroy), work_item{run}, token_(std::move(token)) {
+    this->set_queued_item(static_cast<work_item*>(this));
+  }
 
  public:
 

@@ -47,7 +47,8 @@ struct worker_counters {
   std::uint64_t stolen = 0;    // of those, taken from another worker's deque
   std::uint64_t slept = 0;     // times it went to sleep for lack of work
   std::uint64_t woken = 0;     // times it woke up again
-  int deepest_help = 0;        // deepest nesting of "run other work while joining" it reached
+  std::uint64_t parked = 0;    // times a wait (join, get()) parked it while a spare ran the pool's work
+  int deepest_help = 0;        // deepest nesting of work it ran inside a wait (its own subtree only)
 };
 
 class thread_pool {
@@ -60,13 +61,13 @@ class thread_pool {
     std::size_t worker_count = 0;  // 0: std::thread::hardware_concurrency(), at least 1
     exception_handler on_unhandled_exception;  // empty: report on stderr and std::terminate
     schedule_observer observer;                // empty: none; an exception it throws goes to the handler
-    // How deep a joining worker may nest other work before it runs only its own deque's items
-    // (docs/pool.md). Negative: config::max_help_depth.
-    int max_help_depth = -1;
+    // At most this many spare threads run the pool's work while workers are parked in waits
+    // (docs/pool.md). 0: config::max_spare_threads.
+    std::size_t max_spare_threads = 0;
   };
 
   thread_pool() : thread_pool(options{}) {}
-  explicit thread_pool(std::size_t worker_count) : thread_pool(options{worker_count, {}, {}, -1}) {}
+  explicit thread_pool(std::size_t worker_count) : thread_pool(options{worker_count, {}, {}, 0}) {}
   explicit thread_pool(options settings);
   ~thread_pool();
 
@@ -81,7 +82,12 @@ class thread_pool {
   // The process-wide pool, created on first use with one worker per hardware thread.
   static thread_pool& default_pool();
 
-  [[nodiscard]] std::size_t worker_count() const noexcept { return workers_.size(); }
+  // The pool's parallelism: its core workers (spares come and go on top, docs/pool.md).
+  [[nodiscard]] std::size_t worker_count() const noexcept { return core_count_; }
+  // The most threads (core workers + live spares) this pool had at once, and how many spare
+  // threads it started in all.
+  [[nodiscard]] std::size_t peak_thread_count() const;
+  [[nodiscard]] std::size_t spare_threads_started() const;
 
   // Runs `work()` on the pool. From one of this pool's workers it goes to that worker's deque,
   // from any other thread to the global queue. Throws std::invalid_argument for a null callable
@@ -110,14 +116,28 @@ class thread_pool {
   void submit_item(detail::work_item* item);
   // Internal: route an exception that escaped a submitted callable.
   void report_unhandled(std::exception_ptr error) noexcept;
-  // Internal: the help-nesting bound in force.
-  int max_help_depth() const noexcept {
-    return settings_.max_help_depth < 0 ? config::max_help_depth : settings_.max_help_depth;
-  }
   // Internal: the observer, if any.
   const schedule_observer& observer() const noexcept { return settings_.observer; }
   detail::pool_intake<detail::work_item*>& intake() noexcept { return intake_; }
-  detail::pool_worker& worker(std::size_t index) noexcept { return *workers_[index]; }
+  // Internal: workers and spares, for stealing. Slots below slot_count() exist for good.
+  [[nodiscard]] std::size_t slot_count() const {
+    // acquire: pairs with the release store in start_spare(): a thief that counts a new slot
+    // sees its constructed worker.
+    return slot_count_.load(std::memory_order_acquire);
+  }
+  detail::pool_worker& worker(std::size_t slot) noexcept { return *workers_[slot]; }
+  // Internal (pool_worker::wait_for): a worker is about to park / is running again.
+  void begin_blocking() noexcept;
+  void end_blocking() noexcept;
+  // Internal: a hint that more spares run than workers are parked (a spare should retire).
+  [[nodiscard]] bool spare_is_surplus() const {
+    // relaxed: a hint; the spare confirms under spare_mutex_ before it retires.
+    return surplus_spares_.load(std::memory_order_relaxed) > 0;
+  }
+  // Internal: the process is exiting (the default pool's exit handler). From one of this
+  // pool's own threads (std::exit in a task) it only stops accepting work: it cannot wait for
+  // itself, and the process is ending.
+  void shutdown_at_exit();
 
  private:
   template <class Callable>
@@ -138,11 +158,39 @@ class thread_pool {
     Callable fn;
   };
 
+  // A spare thread's seat: its worker lives in workers_[core_count_ + index] for good; the
+  // thread comes and goes. All fields under spare_mutex_.
+  struct spare_slot {
+    enum class phase { no_thread, running, retired };
+    phase now = phase::no_thread;
+    bool activated = false;                // a retired spare was asked to run again
+    std::unique_ptr<sync::thread> thread;  // joined when the seat is reused, or at shutdown
+    sync::condition_variable wake;         // a retired spare waits here
+  };
+
+  void spare_body(std::size_t spare_index);
+  bool start_spare();  // under spare_mutex_
+  void publish_surplus();  // under spare_mutex_
+  void stop_spares();
+
   options settings_;
+  std::size_t core_count_ = 0;
+  std::size_t max_spares_ = 0;
   detail::pool_intake<detail::work_item*> intake_;
-  std::vector<std::unique_ptr<detail::pool_worker>> workers_;
-  std::vector<sync::thread> threads_;
+  std::vector<std::unique_ptr<detail::pool_worker>> workers_;  // core_count_ + max_spares_ seats
+  sync::atomic<std::size_t> slot_count_{0};                    // seats with a worker
+  std::vector<sync::thread> threads_;                          // the core workers' threads
   bool joined_ = false;  // shutdown() has joined the workers; touched by the owning thread only
+
+  mutable sync::mutex spare_mutex_;
+  std::vector<std::unique_ptr<spare_slot>> spares_;  // under spare_mutex_ (reserved: never moves)
+  int blocked_ = 0;                                  // workers parked in a wait; under spare_mutex_
+  int running_spares_ = 0;                           // spares not retired; under spare_mutex_
+  std::size_t live_spares_ = 0;                      // spare threads alive; under spare_mutex_
+  std::size_t peak_threads_ = 0;                     // under spare_mutex_
+  std::size_t spares_started_ = 0;                   // under spare_mutex_
+  bool spares_stopping_ = false;                     // under spare_mutex_
+  sync::atomic<int> surplus_spares_{0};  // running_spares_ - blocked_, mirrored for spare_is_surplus()
 };
 
 }  // namespace tpl

@@ -27,7 +27,10 @@ struct unobserved_exception_registry {
 };
 
 inline unobserved_exception_registry& unobserved_registry() {
-  static unobserved_exception_registry registry;  // function-local: safe during static init
+  // Never destroyed: a static task released during static destruction (after a function-local
+  // registry would already be gone) still reports through it. Function-local: safe during
+  // static initialisation.
+  static unobserved_exception_registry& registry = *new unobserved_exception_registry();
   return registry;
 }
 

@@ -98,6 +98,10 @@ class deque_owner {
 
   void push(T item) { checked().push(item); }
   [[nodiscard]] std::optional<T> pop() { return checked().pop(); }
+  // The index the next push() writes; pop() takes the item at next_index() - 1. Indices only
+  // identify positions (a later push may reuse a popped index), which is what thread_pool
+  // needs to tell an enclosing frame's items from those pushed after a wait began.
+  [[nodiscard]] std::int64_t next_index() const { return checked().next_index(); }
 
  private:
   friend class work_stealing_deque<T>;
@@ -159,6 +163,11 @@ class work_stealing_deque {
       throw std::invalid_argument("work_stealing_deque: initial capacity must be a power of two >= 2");
     }
     return buffer::create(capacity, nullptr);
+  }
+
+  std::int64_t next_index() const {
+    // relaxed: only the owner writes bottom_, so it reads its own last store.
+    return bottom_.load(std::memory_order_relaxed);
   }
 
   void push(T item) {

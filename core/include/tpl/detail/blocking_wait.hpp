@@ -1,17 +1,18 @@
-// Blocking until a task completes (task::wait(), task::get()). A pool worker that blocks keeps
-// running other work meanwhile (bounded nesting, as a fork-join join does) so that a pool of N
-// workers whose tasks wait for one another does not run out of threads; any other thread sleeps
-// on a condition variable. Either way the wake-up is a continuation on the task, so it cannot
-// be lost: registration and completion are the complete-once protocol of task_state.
+// Blocking until a task completes (task::wait(), task::get()). A pool worker that blocks runs
+// the awaited task itself if it is the newest item of its own deque (as .NET's Wait inlines a
+// task still in the local queue), and otherwise only work pushed after the wait began; then it
+// parks on its own parker while a spare thread runs the pool's work in its place
+// (pool_worker::wait_for, docs/pool.md). Any other thread sleeps on a condition variable.
+// Either way the wake-up is a continuation on the task, so it cannot be lost: registration and
+// completion are the complete-once protocol of task_state.
 #pragma once
 
 #include "tpl/detail/task_core.hpp"
 #include "tpl/sync/sync.hpp"
 
 #if !defined(TPL_MODEL_RELACY)
-#include "tpl/detail/idle_sleeper.hpp"
+#include "tpl/detail/join_signal.hpp"
 #include "tpl/detail/pool_worker.hpp"
-#include "tpl/thread_pool.hpp"
 #endif
 
 namespace tpl::detail {
@@ -38,19 +39,15 @@ struct thread_waiter : continuation {
 };
 
 #if !defined(TPL_MODEL_RELACY)
-// A pool worker helps with other work until this node, on its stack, is signaled.
+// A pool worker parks on this node's signal, which lives on its stack.
 struct worker_waiter : continuation {
-  explicit worker_waiter(idle_sleeper& pool_sleeper) : continuation(&worker_waiter::wake), sleeper(&pool_sleeper) {}
-  idle_sleeper* sleeper;
-  sync::atomic<bool> done{false};
+  worker_waiter() : continuation(&worker_waiter::wake) {}
+  join_signal completed;
 
   static void wake(continuation* self) {
-    auto* me = static_cast<worker_waiter*>(self);
-    idle_sleeper* wake_up = me->sleeper;  // read first: the waiter may return once `done` is set
-    // release: pairs with the acquire load in pool_worker::help_until(): the task's outcome
-    // (published before its continuations run) is visible to the waiter.
-    me->done.store(true, std::memory_order_release);
-    wake_up->notify_all();  // the waiter may be asleep among the idle workers
+    // join_signal::set() publishes the task's outcome (written before its continuations run)
+    // and touches nothing once the waiter may return.
+    static_cast<worker_waiter*>(self)->completed.set();
   }
 };
 #endif
@@ -59,8 +56,9 @@ inline void wait_for_completion(task_core& core) {
   if (core.state().is_completed()) return;
 #if !defined(TPL_MODEL_RELACY)
   if (pool_worker* worker = current_worker) {
-    worker_waiter node(worker->pool().intake().sleeper());
-    if (core.state().add_continuation(&node)) worker->help_until(node.done);
+    const std::int64_t mark = worker->wait_mark();
+    worker_waiter node;
+    if (core.state().add_continuation(&node)) worker->wait_for(node.completed, mark, core.queued_item());
     return;
   }
 #endif

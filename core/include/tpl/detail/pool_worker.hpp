@@ -1,5 +1,6 @@
-// One worker of a thread_pool: its deque, its counters, and the fork-join hot paths (push a
-// child, join it) inline; the slow paths live in core/src/thread_pool.cpp.
+// One worker of a thread_pool (a core worker or a spare): its deque, its counters, its parker,
+// and the fork-join hot paths (fork a child, join it) inline; the slow paths live in
+// core/src/thread_pool.cpp.
 #pragma once
 
 #include <cstddef>
@@ -7,7 +8,9 @@
 #include <exception>
 #include <functional>
 
+#include "tpl/detail/join_signal.hpp"
 #include "tpl/detail/pool_intake.hpp"
+#include "tpl/detail/stack_guard.hpp"
 #include "tpl/detail/work_item.hpp"
 #include "tpl/sync/sync.hpp"
 #include "tpl/work_source.hpp"
@@ -45,27 +48,19 @@ class owned_counter {
   sync::atomic<std::uint64_t> value_{0};
 };
 
-// A child forked by a frame that will join it: lives on that frame's stack. `done` is only
-// used when a scheduling loop ran it (a thief, or this worker while helping); when the frame
-// pops its own child back at the join it runs it inline and needs no signal.
+// A child forked by a frame that will join it: lives on that frame's stack. `joined` is only
+// set when a scheduling loop ran it (a thief, a spare, or this worker while waiting); when the
+// frame pops its own child back at the join it runs it inline and needs no signal.
 struct fork_item : work_item {
-  idle_sleeper* sleeper = nullptr;  // to wake the joiner if it went to sleep
-  std::exception_ptr error;         // written by the runner before `done`
-  sync::atomic<bool> done{false};
+  std::exception_ptr error;  // written by the runner before `joined` is set
+  join_signal joined;
+  std::int64_t index = 0;    // its position in the forking worker's deque (pool_worker::fork)
 
-  // Called by whoever ran the item through a scheduling loop, after running it. The joiner may return (and the item's frame
-  // vanish) as soon as it sees `done`, so nothing of the item is touched after the store.
-  void signal_joiner() {
-    idle_sleeper* wake = sleeper;
-    // release: pairs with the acquire load in is_done(): the joiner sees `error` and every
-    // effect of the child.
-    done.store(true, std::memory_order_release);
-    wake->notify_all();  // the joiner may be asleep in join_slow (its give-up check is done)
-  }
-  [[nodiscard]] bool is_done() const {
-    // acquire: pairs with the release store in signal_joiner().
-    return done.load(std::memory_order_acquire);
-  }
+  // Called by whoever ran the item through a scheduling loop, after running it. The joiner may
+  // return (and the item's frame vanish) once the signal is set; join_signal::set() touches
+  // nothing after that.
+  void signal_joiner() { joined.set(); }
+  [[nodiscard]] bool is_done() const { return joined.is_set(); }
 };
 
 class pool_worker {
@@ -77,46 +72,62 @@ class pool_worker {
   [[nodiscard]] thread_pool& pool() const noexcept { return pool_; }
   [[nodiscard]] std::size_t index() const noexcept { return index_; }
 
-  // Fork: make `item` available to thieves and to this worker's own later pops.
+  // Make `item` available to thieves and to this worker's own later pops.
   void push(work_item* item) {
     owner_.push(item);
     intake_.sleeper().notify_one_if_sleepers_hint();
   }
 
-  // Join: return once `child` (pushed by this worker's current frame) has run. If it is still
-  // the newest item of the deque, run it here, as a plain call would; otherwise it was stolen
-  // or lies below newer items, and join_slow runs other work meanwhile (bounded nesting) or
-  // sleeps.
-  void join(fork_item& child) {
-    if (auto item = owner_.pop()) {
-      if (*item == &child) {
-        child.run(&child, false);
-        return;
-      }
-      owner_.push(*item);  // an enclosing frame's item: our child was stolen
-    }
-    join_slow(child);
+  // Fork: push a child that this frame will join(), remembering where it lies.
+  void fork(fork_item& child) {
+    child.index = owner_.next_index();
+    push(&child);
   }
 
-  // Runs other work (bounded nesting, as join_slow) or sleeps until `done` is true. Whoever
-  // sets `done` must then call notify_all() on the pool's idle sleeper, as signal_joiner() does.
-  void help_until(const sync::atomic<bool>& done);
+  // Join: return once `child` (forked by this worker's current frame) has run. If it is still
+  // the newest item of the deque, run it here, as a plain call would (unless the stack is
+  // nearly full: then a spare thread runs it on a fresh stack). Otherwise wait_for() it.
+  void join(fork_item& child) {
+    if (has_stack_room()) {
+      if (auto item = owner_.pop()) {
+        if (*item == &child) {
+          child.run(&child, false);
+          return;
+        }
+        owner_.push(*item);  // a later submission of this frame: wait_for() may run it
+      }
+    }
+    wait_for(child.joined, child.index, &child);
+  }
 
-  // The worker's thread body: run work until the pool shuts down and no work is left.
-  void run_until_shutdown();
+  // The position a wait that begins now passes to wait_for() as `mark`.
+  [[nodiscard]] std::int64_t wait_mark() const { return owner_.next_index(); }
+
+  // Blocks until `signal` is set. Meanwhile this worker runs only work that cannot outlive the
+  // wait: items of its own deque at or above `mark` (pushed after the wait began), and
+  // `candidate` (what is awaited, if it is queued here) when it is the newest item. Anything
+  // else (an enclosing frame's items, the global queue, other deques) could block on something
+  // this waiting frame provides only after the wait returns, so it is left to other threads:
+  // the worker parks on its own parker, and the pool starts or wakes a spare thread to keep its
+  // parallelism (docs/pool.md). Without stack room it runs nothing and parks.
+  void wait_for(join_signal& signal, std::int64_t mark, const work_item* candidate);
+
+  // A thread's body: run work until the pool shuts down and no work is left this worker can
+  // see. A spare (`as_spare`) also returns, with its own deque empty, as soon as the pool has
+  // more spares running than workers parked.
+  void run(bool as_spare);
 
   struct counters {
-    owned_counter executed, stolen, slept, woken;
+    owned_counter executed, stolen, slept, woken, parked;
   };
   [[nodiscard]] const counters& stats() const noexcept { return counters_; }
   [[nodiscard]] std::uint64_t deepest_help() const { return deepest_help_.read(); }
+  worker_parker& parker() noexcept { return parker_; }
 
   deque_stealer<work_item*> stealer() { return deque_.stealer(); }
 
  private:
-  void join_slow(fork_item& child);
   work_item* find_work(work_source& source);
-  work_item* pop_own(work_source& source);
   work_item* steal_from_others();
   void execute(work_item* item, work_source source);
 
@@ -126,9 +137,9 @@ class pool_worker {
   work_stealing_deque<work_item*> deque_;
   deque_owner<work_item*> owner_;
   counters counters_;
+  worker_parker parker_;
   std::uint64_t random_state_;  // xorshift state for choosing victims; this worker only
-  int max_help_depth_;          // the pool's bound on help_depth_
-  int help_depth_ = 0;          // nesting of join_slow helping; this worker only
+  int help_depth_ = 0;          // nesting of work run inside wait_for; this worker only
   owned_counter deepest_help_;  // the most help_depth_ ever reached; read by counters()
 };
 

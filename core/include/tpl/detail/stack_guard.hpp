@@ -1,5 +1,5 @@
-// Whether the current thread has stack enough left to run a continuation or an eagerly started
-// coroutine inline, or must queue it to the pool. This bounds every inline recursion of task
+// Whether the current thread has stack enough left to run a continuation, an eagerly started
+// coroutine, a joined child or a waited-for task inline, or must leave it to another thread. This bounds every inline recursion of task
 // code (a continuation that completes a task whose continuation completes another ...) by the
 // thread's stack size instead of by luck.
 #pragma once
@@ -31,25 +31,35 @@ inline constexpr std::size_t inline_stack_budget = 1024 * 1024;
 inline constexpr std::size_t inline_stack_budget = ~std::size_t{0};
 #endif
 
-// The lowest address inline task code may reach on the calling thread's stack (stacks grow
-// down on every target tpl supports), or nullptr if the platform does not say.
-inline const char* current_stack_low_end() noexcept {
+// The calling thread's stack as inline task code may use it: the lowest address it may reach
+// (stacks grow down on every target tpl supports; nullptr if the platform does not say) and
+// the reserve to keep above it: config::inline_stack_reserve, but at most a quarter of a small
+// stack, so that a thread started under `ulimit -s 256` still runs some work inline.
+struct stack_limits {
+  const char* low_end = nullptr;
+  std::size_t reserve = config::inline_stack_reserve;
+};
+
+inline stack_limits current_stack_limits() noexcept {
   pthread_attr_t attributes;
-  if (pthread_getattr_np(pthread_self(), &attributes) != 0) return nullptr;
+  if (pthread_getattr_np(pthread_self(), &attributes) != 0) return {};
   void* low = nullptr;
   std::size_t size = 0;
   const bool known = pthread_attr_getstack(&attributes, &low, &size) == 0;
   pthread_attr_destroy(&attributes);
-  if (!known) return nullptr;
+  if (!known) return {};
   const char* const low_end = static_cast<const char*>(low);
-  return size > inline_stack_budget ? low_end + (size - inline_stack_budget) : low_end;
+  const std::size_t usable = size > inline_stack_budget ? inline_stack_budget : size;
+  const std::size_t reserve = usable / 4 < config::inline_stack_reserve ? usable / 4 : config::inline_stack_reserve;
+  return {low_end + (size - usable), reserve};
 }
 
 inline bool has_stack_room() noexcept {
-  thread_local const char* const low_end = current_stack_low_end();
+  thread_local const stack_limits limits = current_stack_limits();
   // The frame address, not a local's: under AddressSanitizer locals may live on a fake stack.
   const char* here = static_cast<const char*>(__builtin_frame_address(0));
-  return low_end == nullptr || here < low_end || static_cast<std::size_t>(here - low_end) > config::inline_stack_reserve;
+  return limits.low_end == nullptr || here < limits.low_end ||
+         static_cast<std::size_t>(here - limits.low_end) > limits.reserve;
 }
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "tpl/aggregate_exception.hpp"
 #include "tpl/detail/task_state.hpp"
+#include "tpl/detail/work_item.hpp"
 #include "tpl/task_exceptions.hpp"
 #include "tpl/unobserved_exceptions.hpp"
 
@@ -70,6 +71,17 @@ class task_core {
 
   // --- Reading the outcome (only after a final status was seen) ---------------------------
   [[nodiscard]] const std::vector<std::exception_ptr>& errors() const noexcept { return errors_; }
+
+  // The work item that runs this task when it is queued (run()'s tasks), or nullptr. A pool
+  // worker that blocks on the task runs it inline if it is still the newest item of its deque.
+  [[nodiscard]] const work_item* queued_item() const noexcept {
+    if (queued_item_offset_ == 0) return nullptr;
+    return reinterpret_cast<const work_item*>(reinterpret_cast<const char*>(this) + queued_item_offset_);
+  }
+  void set_queued_item(const work_item* item) noexcept {
+    queued_item_offset_ =
+        static_cast<std::int32_t>(reinterpret_cast<const char*>(item) - reinterpret_cast<const char*>(this));
+  }
 
   // The task_canceled a canceled task reports.
   [[nodiscard]] std::exception_ptr cancellation() const {
@@ -151,6 +163,9 @@ class task_core {
 #endif
   std::vector<std::exception_ptr> errors_;  // faulted: at least one; canceled: none or its task_canceled
   bool canceled_ = false;
+  // Where this task's queued work item lies relative to this object (0: it has none). An
+  // offset, not a pointer, so that it fits in the padding after canceled_ (no size cost).
+  std::int32_t queued_item_offset_ = 0;
 };
 
 // The typed part: where a task<T>'s value lives.

@@ -41,7 +41,8 @@ inline void queue_to_ambient_pool(work_item* item) { item->run(item, false); }
 
 #else
 
-inline thread_pool& ambient_pool() noexcept {
+// Throws std::system_error if the default pool must be created and cannot start its threads.
+inline thread_pool& ambient_pool() {
   if (pool_worker* worker = current_worker) return worker->pool();
   return thread_pool::default_pool();
 }
@@ -62,7 +63,7 @@ inline void queue_to_ambient_pool(work_item* item) { queue_to_pool(ambient_pool(
 struct scheduling_target {
   thread_pool* pool;
 };
-inline scheduling_target ambient_target() noexcept { return {&ambient_pool()}; }
+inline scheduling_target ambient_target() { return {&ambient_pool()}; }
 inline void queue_to(scheduling_target target, work_item* item) { queue_to_pool(*target.pool, item); }
 
 #endif
