@@ -1,0 +1,81 @@
+// Process exit and start-up (issue 9, bugs 4 and 6): the shutdown order of the timer, the
+// default pool and the unobserved-exception registry, and a default pool that cannot start.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <latch>
+#include <stdexcept>
+#include <system_error>
+
+#include "scenarios.hpp"
+#include "tpl/delay.hpp"
+#include "tpl/run.hpp"
+#include "tpl/task_completion_source.hpp"
+#include "tpl/unobserved_exceptions.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// A default-pool task blocked on a pending delay when main returns: exit must not hang. The
+// timer's exit handler drops the pending timer (the delay faults with broken_promise), which
+// ends the task, and then the default pool drains.
+TPL_SCENARIO("exit_with_task_blocked_on_delay") {
+  std::latch* started = new std::latch(1);
+  (void)tpl::run([started] {
+    started->count_down();
+    tpl::delay(1h).wait();
+  });
+  started->wait();
+  std::printf("main returns while a pool task waits for a one-hour delay\n");
+  return 0;
+}
+
+// std::exit() called from a default-pool task: the exit handlers run on that worker; the
+// default pool must not try to wait for itself.
+TPL_SCENARIO("std_exit_from_pool_task") {
+  tpl::task_completion_source<> never;
+  (void)tpl::run([] {
+    std::fflush(stdout);
+    std::exit(7);
+  });
+  never.task().wait();  // never completes: the process ends from the task
+  return 1;
+}
+
+// A static task holding an unobserved fault is released during static destruction, after
+// anything created later than it was destroyed: the unobserved-exception report must still work.
+tpl::task<> static_fault;
+
+TPL_SCENARIO("static_task_with_unobserved_fault") {
+  tpl::task_completion_source<> source;
+  static_fault = source.task();
+  source.set_exception(std::make_exception_ptr(std::runtime_error("released at static destruction")));
+  // Creates the handler registry now, after static_fault: so it would be destroyed first.
+  tpl::set_unobserved_exception_handler({});
+  return 0;
+}
+
+// Bug 6: the default pool cannot start its threads (address space too small for a thread
+// stack): run() throws std::system_error instead of terminating.
+TPL_SCENARIO("default_pool_cannot_start") {
+  std::ifstream statm("/proc/self/statm");
+  unsigned long pages = 0;
+  statm >> pages;
+  const rlim_t now_bytes = static_cast<rlim_t>(pages) * 4096;
+  rlimit limit{now_bytes + (2u << 20), now_bytes + (2u << 20)};  // 2 MiB more: no 8 MiB stack fits
+  if (setrlimit(RLIMIT_AS, &limit) != 0) return 3;
+  try {
+    (void)tpl::run([] {});
+  } catch (const std::system_error& error) {
+    std::printf("run() threw std::system_error: %s\n", error.what());
+    return 0;
+  }
+  std::printf("run() did not throw\n");
+  return 1;
+}
+
+}  // namespace
