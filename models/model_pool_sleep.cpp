@@ -12,8 +12,8 @@
 //   two_workers_two_submits  2 workers vs 2 submitters; the worker that runs the
 //                            last item shuts the pool down                       context bound 1
 //   shutdown_vs_submit       shutdown racing a submit while the worker sleeps     context bound 3
-//   join_vs_thief            a joiner (nothing to help with) sleeps while a thief
-//                            runs its child and signals it (real fork_item)      context bound 4
+// A joiner's wait is no longer part of this protocol: it parks on its own join_signal
+// (models/model_join_signal.cpp), never among the idle workers.
 // Full search does not end here: the worker loops (spin, sleep, wake) until shutdown.
 #include <array>
 #include <optional>
@@ -82,41 +82,6 @@ struct sleep_suite : rl::test_suite<sleep_suite<Workers, Submitters, ShutdownRac
   }
 };
 
-// A join waiting for a stolen child: the joiner has nothing to help with, so it goes through
-// find_work_or_park until fork_item::is_done(); the thief runs the child (writes its result)
-// and calls fork_item::signal_joiner(). The joiner must wake (else DEADLOCK) and must see the
-// child's result (else DATA RACE on the plain cell).
-struct join_vs_thief : rl::test_suite<join_vs_thief, 2> {
-  std::optional<tpl::detail::idle_sleeper> sleeper;
-  std::optional<tpl::detail::fork_item> child;
-  std::optional<tpl::sync::cell<int>> result;
-
-  void before() {
-    sleeper.emplace();
-    child.emplace();
-    child->sleeper = &*sleeper;
-    result.emplace(0);
-  }
-  void thread(unsigned index) {
-    if (index == 0) {
-      tpl::detail::work_item* nothing = tpl::detail::find_work_or_park(
-          *sleeper, []() -> tpl::detail::work_item* { return nullptr; }, [&] { return child->is_done(); }, [] {},
-          [] {});
-      RL_ASSERT(nothing == nullptr);
-      RL_ASSERT(child->is_done());
-      RL_ASSERT(result->load() == 42);
-    } else {
-      result->store(42);  // the child's effect
-      child->signal_joiner();
-    }
-  }
-  void after() {
-    result.reset();
-    child.reset();
-    sleeper.reset();
-  }
-};
-
 using submit_vs_sleep = sleep_suite<1, 1, false>;
 using two_workers_two_submits = sleep_suite<2, 2, false>;
 using shutdown_vs_submit = sleep_suite<1, 1, true>;
@@ -133,8 +98,6 @@ int main(int argc, char** argv) {
           make_scenario<two_workers_two_submits>("two_workers_two_submits",
                                                  "two submits race two workers going to sleep",
                                                  search::context_bound(1)),
-          make_scenario<join_vs_thief>("join_vs_thief", "a joiner falls asleep while a thief finishes its child",
-                                       search::context_bound(4)),
           make_scenario<shutdown_vs_submit>("shutdown_vs_submit",
                                             "shutdown races a submit while the worker sleeps",
                                             search::context_bound(3)),

@@ -9,6 +9,7 @@
 
 #include "tpl/config.hpp"
 #include "tpl/detail/idle_sleeper.hpp"
+#include "tpl/detail/timer_service.hpp"
 
 namespace tpl {
 
@@ -111,7 +112,10 @@ thread_pool& thread_pool::default_pool() {
   // it only stops accepting work.
   static thread_pool& pool = []() -> thread_pool& {
     auto* created = new thread_pool();
-    std::atexit([] { default_pool().shutdown_at_exit(); });
+    std::atexit([] {
+      detail::timer_service::stop_at_exit();  // first: no task may wait on a timer that never fires
+      default_pool().shutdown_at_exit();
+    });
     return *created;
   }();
   return pool;

@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <exception>
+#include <mutex>
 
 #include "tpl/thread_pool.hpp"
 
@@ -24,20 +25,55 @@ void dispatch_to_default_pool(timer_service::callback& due) {
 
 }  // namespace
 
+namespace {
+
+// Guards the creation of the process-wide service against process exit (stop_at_exit): a
+// service created while the process exits (a pool task calling delay() as the default pool
+// drains) is created stopped. Never destroyed: used during static destruction.
+struct process_timer {
+  std::mutex mutex;
+  timer_service* service = nullptr;  // under mutex
+  bool exiting = false;              // under mutex
+};
+
+process_timer& the_process_timer() {
+  static process_timer& instance = *new process_timer();
+  return instance;
+}
+
+}  // namespace
+
 timer_service& timer_service::instance() {
   // Never destroyed: pool workers, static sources and pending delays may use the service during
-  // static destruction. Its thread is stopped by an atexit handler registered after the
-  // default pool was built, so it runs before the pool's own exit handler: the thread never
-  // hands work to a pool that stopped, and pending timers are dropped (their delays fault with
-  // broken_promise) before the pool drains, so no pool task waits on a timer at exit.
+  // static destruction. The default pool (created first, so that its exit handler exists) calls
+  // stop_at_exit() before it drains: pending timers are dropped (their delays fault with
+  // broken_promise) so that no pool task waits on a timer at exit, and the thread never hands
+  // work to a pool that stopped.
   static timer_service& service = []() -> timer_service& {
     (void)thread_pool::default_pool();
     auto* created = new timer_service(&dispatch_to_default_pool);
-    created->start_thread();
-    std::atexit([] { instance().stop(); });
+    process_timer& process = the_process_timer();
+    std::lock_guard lock(process.mutex);
+    if (process.exiting) {
+      created->stop();  // refuses every schedule(): the delay ends broken_promise, never hangs
+    } else {
+      created->start_thread();
+    }
+    process.service = created;
     return *created;
   }();
   return service;
+}
+
+void timer_service::stop_at_exit() {
+  process_timer& process = the_process_timer();
+  timer_service* service = nullptr;
+  {
+    std::lock_guard lock(process.mutex);
+    process.exiting = true;
+    service = process.service;
+  }
+  if (service != nullptr) service->stop();
 }
 
 }  // namespace tpl::detail

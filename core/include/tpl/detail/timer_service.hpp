@@ -18,9 +18,9 @@
 // loop (run_until_stopped, which reads the real clock) is not in the model.
 //
 // The process-wide instance (instance(), defined in core/src/timer_service.cpp; a model defines
-// its own) is never destroyed. At exit its thread stops first and every pending timer is
-// dropped (a delay ends faulted with broken_promise instead of never), before the default pool
-// drains: docs/pool.md gives the whole shutdown order.
+// its own) is never destroyed. At exit the default pool's exit handler stops it first and every
+// pending timer is dropped (a delay ends faulted with broken_promise instead of never), then the
+// pool drains: docs/pool.md gives the whole shutdown order.
 #pragma once
 
 #include <chrono>
@@ -58,6 +58,9 @@ class timer_service {
 
   // The process-wide service, started on first use.
   static timer_service& instance();
+  // Process exit (the default pool's exit handler, before it drains): stops the process-wide
+  // service if it exists, and makes one created later start stopped.
+  static void stop_at_exit();
 
   explicit timer_service(dispatcher dispatch) : dispatch_(dispatch) {}
   ~timer_service() { stop(); }
