@@ -48,7 +48,7 @@ bool producers_and_workers(int items_per_producer, int producers) {
           } else {
             // Half the items fork a child from inside the pool: local deque, stealable.
             pool.submit([&, slot] {
-              tpl::detail::current_worker->pool().submit([&, slot] {
+              tpl::detail::current_worker()->pool().submit([&, slot] {
                 ++runs[slot];
                 all_ran.count_down();
               });

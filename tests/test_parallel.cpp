@@ -56,7 +56,7 @@ TEST_P(ParallelOnPools, JoinRunsItsChildBelowALaterSubmission) {
     std::atomic<bool> child_ran{false};
     tpl::parallel_invoke(
         tpl::parallel_options{&pool},
-        [&] { tpl::detail::current_worker->pool().submit([] {}); },
+        [&] { tpl::detail::current_worker()->pool().submit([] {}); },
         [&] { child_ran.store(true); });
     EXPECT_TRUE(child_ran.load());
   }

@@ -230,7 +230,7 @@ TEST(BlockingWait, WorkerWaitingOnAnUnrelatedTaskParksAndASpareRunsThePool) {
   tpl::thread_pool pool(1);
   task_completion_source<int> source;
   auto outer = tpl::run(pool, [&] {
-    tpl::detail::current_worker->pool().submit([&] { source.set_result(4); });
+    tpl::detail::current_worker()->pool().submit([&] { source.set_result(4); });
     return tpl::run(pool, [&] { return source.task().get(); }).get();
   });
   EXPECT_EQ(outer.get(), 4);

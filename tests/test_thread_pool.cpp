@@ -106,12 +106,12 @@ TEST(ThreadPool, ThievesStealOldestFirst) {
     while (!pushed.load()) std::this_thread::yield();
   });
   pool.submit([&] {
-    pusher = tpl::detail::current_worker->index();
+    pusher = tpl::detail::current_worker()->index();
     for (const char* name : {"A", "B", "C"}) {
       pool.submit([&log, &stolen_all, &runners, name] {
         {
           std::lock_guard lock(log.mutex);
-          runners.push_back(tpl::detail::current_worker->index());
+          runners.push_back(tpl::detail::current_worker()->index());
         }
         log.add(name);
         stolen_all.count_down();
@@ -135,7 +135,7 @@ TEST(ThreadPool, ShutdownRunsEverythingQueuedIncludingWhatItForks) {
     for (int item = 0; item < 200; ++item) {
       pool.submit([&] {
         ran.fetch_add(1);
-        tpl::thread_pool* self = &tpl::detail::current_worker->pool();
+        tpl::thread_pool* self = &tpl::detail::current_worker()->pool();
         self->submit([&] { ran.fetch_add(1); });  // forked while the pool may be shutting down
       });
     }

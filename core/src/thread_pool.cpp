@@ -278,7 +278,7 @@ pool_worker::pool_worker(thread_pool& pool, std::size_t index, pool_intake<work_
       random_state_(0x9E3779B97F4A7C15ull * (index + 1)) {}
 
 void pool_worker::run(bool as_spare) {
-  current_worker = this;
+  current_worker_slot::set(this);
   const auto give_up = [&] { return intake_.stopping() || (as_spare && pool_.spare_is_surplus()); };
   for (;;) {
     work_source source = work_source::local;
@@ -298,7 +298,7 @@ void pool_worker::run(bool as_spare) {
     if (item == nullptr) break;  // giving up, and nothing is left that this worker can see
     execute(item, source);
   }
-  current_worker = nullptr;
+  current_worker_slot::set(nullptr);
 }
 
 void pool_worker::wait_for(join_signal& signal, std::int64_t mark, const work_item* candidate) {

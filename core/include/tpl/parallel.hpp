@@ -39,7 +39,7 @@ namespace detail {
 
 inline thread_pool& choose_pool(const parallel_options& options) {
   if (options.pool != nullptr) return *options.pool;
-  if (current_worker != nullptr) return current_worker->pool();
+  if (current_worker() != nullptr) return current_worker()->pool();
   return thread_pool::default_pool();
 }
 
@@ -97,7 +97,7 @@ void run_on_worker(thread_pool& pool, Body& body) {
     static void run_root(work_item* self, bool) {
       auto* me = static_cast<root_item*>(self);
       try {
-        (*me->body)(*current_worker);
+        (*me->body)(*current_worker());
       } catch (...) {
         me->error = std::current_exception();
       }
@@ -179,7 +179,7 @@ void run_range(pool_worker& worker, loop_state<Body>& state, std::int64_t first,
   while (last - first > grain) {
     const std::int64_t middle = first + (last - first) / 2;
     auto right_half = [&state, &worker, middle, last, grain] {
-      pool_worker& runner = *current_worker;
+      pool_worker& runner = *current_worker();
       // A stolen half means some worker ran dry: split it finer than planned so the work
       // keeps spreading (TBB's auto partitioner does the same on steals).
       const std::int64_t finer = std::max<std::int64_t>(1, (last - middle) / (2 * state.worker_count));

@@ -106,7 +106,7 @@ class thread_pool {
 
   // The calling thread's worker if it is one of this pool's workers, else nullptr.
   [[nodiscard]] detail::pool_worker* current_worker() const noexcept {
-    detail::pool_worker* worker = detail::current_worker;
+    detail::pool_worker* worker = detail::current_worker();
     return worker != nullptr && &worker->pool() == this ? worker : nullptr;
   }
 

@@ -55,7 +55,7 @@ struct worker_waiter : continuation {
 inline void wait_for_completion(task_core& core) {
   if (core.state().is_completed()) return;
 #if !defined(TPL_MODEL_RELACY)
-  if (pool_worker* worker = current_worker) {
+  if (pool_worker* worker = current_worker()) {
     const std::int64_t mark = worker->wait_mark();
     worker_waiter node;
     if (core.state().add_continuation(&node)) worker->wait_for(node.completed, mark, core.queued_item());

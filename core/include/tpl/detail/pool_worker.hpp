@@ -24,8 +24,11 @@ namespace tpl::detail {
 
 class pool_worker;
 
-// The worker the calling thread is, or nullptr on a thread that is not a pool worker.
-inline thread_local pool_worker* current_worker = nullptr;
+// The worker the calling thread is, or nullptr on a thread that is not a pool worker (a
+// sync::thread_local_value, so that each model thread has its own).
+struct current_worker_tag;
+using current_worker_slot = sync::thread_local_value<current_worker_tag, pool_worker*>;
+inline pool_worker* current_worker() { return current_worker_slot::get(); }
 
 // A statistic written by one thread (its worker) and read by any: relaxed load + store is
 // enough, because nothing is published through it and a reader may see a slightly old count.

@@ -43,7 +43,7 @@ inline void queue_to_ambient_pool(work_item* item) { item->run(item, false); }
 
 // Throws std::system_error if the default pool must be created and cannot start its threads.
 inline thread_pool& ambient_pool() {
-  if (pool_worker* worker = current_worker) return worker->pool();
+  if (pool_worker* worker = current_worker()) return worker->pool();
   return thread_pool::default_pool();
 }
 

@@ -24,6 +24,7 @@
 #include "tpl/sync/relacy/fence.hpp"
 #include "tpl/sync/relacy/mutex.hpp"
 #include "tpl/sync/relacy/thread.hpp"
+#include "tpl/sync/relacy/thread_local.hpp"
 #else
 #include "tpl/sync/std/allocation.hpp"
 #include "tpl/sync/std/atomic.hpp"
@@ -32,4 +33,5 @@
 #include "tpl/sync/std/fence.hpp"
 #include "tpl/sync/std/mutex.hpp"
 #include "tpl/sync/std/thread.hpp"
+#include "tpl/sync/std/thread_local.hpp"
 #endif
