@@ -57,6 +57,7 @@ bench: bootstrap
 	./build/release/bench/bench_fork_join
 	./build/release/bench/bench_fork_join --memory
 	./build/release/bench/bench_cancellation
+	./build/release/bench/bench_blocking
 
 # Weakens each memory order in the lock-free headers one at a time and reruns the models.
 mutants: bootstrap

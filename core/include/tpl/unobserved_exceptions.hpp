@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <functional>
 #include <mutex>
+#include <new>
 #include <utility>
 
 #include "tpl/aggregate_exception.hpp"
@@ -28,9 +29,11 @@ struct unobserved_exception_registry {
 
 inline unobserved_exception_registry& unobserved_registry() {
   // Never destroyed: a static task released during static destruction (after a function-local
-  // registry would already be gone) still reports through it. Function-local: safe during
-  // static initialisation.
-  static unobserved_exception_registry& registry = *new unobserved_exception_registry();
+  // registry would already be gone) still reports through it. Built in static storage rather
+  // than on the heap, so that no allocation is left over at exit (leak checkers, Relacy's heap).
+  // Function-local: safe during static initialisation.
+  alignas(unobserved_exception_registry) static unsigned char storage[sizeof(unobserved_exception_registry)];
+  static unobserved_exception_registry& registry = *::new (static_cast<void*>(storage)) unobserved_exception_registry();
   return registry;
 }
 
