@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "tpl/cancellation_token_source.hpp"
 #include "tpl/run.hpp"
 #include "tpl/task.hpp"
 #include "tpl/task_completion_source.hpp"
@@ -219,9 +220,44 @@ TEST(BlockingWait, WorkerThatBlocksRunsTheAwaitedTaskInline) {
   tpl::thread_pool pool(1);
   auto outer = tpl::run(pool, [&pool] { return tpl::run(pool, [] { return 5; }).get() * 2; });
   EXPECT_EQ(outer.get(), 10);
-  EXPECT_GE(pool.counters()[0].deepest_help, 1);
   EXPECT_EQ(pool.counters()[0].parked, 0u);
   EXPECT_EQ(pool.spare_threads_started(), 0u);
+}
+
+TEST(BlockingWait, WorkerRunsAnAwaitedTaskThatIsNotOnTopOfItsDequeInlineOnce) {
+  // .NET's Task.Wait inlining: `first` lies below `second` in the worker's deque; waiting for it
+  // runs it here (no park, no spare), and its queued entry, reached later, does not run it again.
+  tpl::thread_pool pool(1);
+  std::atomic<int> first_runs{0};
+  std::atomic<int> second_runs{0};
+  auto outer = tpl::run(pool, [&] {
+    auto first = tpl::run(pool, [&] { return first_runs.fetch_add(1) + 10; });
+    auto second = tpl::run(pool, [&] { return second_runs.fetch_add(1) + 20; });
+    return first.get() + second.get();
+  });
+  EXPECT_EQ(outer.get(), 30);
+  pool.shutdown();  // the stale entry of `first` has been reached by now
+  EXPECT_EQ(first_runs.load(), 1);
+  EXPECT_EQ(second_runs.load(), 1);
+  EXPECT_EQ(pool.spare_threads_started(), 0u);
+}
+
+TEST(BlockingWait, TaskWithATokenIsNotClaimedButStillCompletes) {
+  // A task with a cancelable token is only inlined when it is on top of the deque (a claim
+  // would race two starts on its registration); below another item, the waiter parks and a
+  // spare runs it.
+  tpl::thread_pool pool(1);
+  tpl::cancellation_token_source source;
+  std::atomic<int> runs{0};
+  auto outer = tpl::run(pool, [&] {
+    auto first = tpl::run(pool, [&] { return runs.fetch_add(1) + 1; }, source.token());
+    auto second = tpl::run(pool, [] { return 2; });
+    return first.get() + second.get();
+  });
+  EXPECT_EQ(outer.get(), 3);
+  pool.shutdown();
+  EXPECT_EQ(runs.load(), 1);
+  EXPECT_GE(pool.spare_threads_started(), 1u);
 }
 
 TEST(BlockingWait, WorkerWaitingOnAnUnrelatedTaskParksAndASpareRunsThePool) {

@@ -57,7 +57,9 @@ class cancelable_run_core : public task_core_of<R>, public work_item {
       // Two references: the returned handle and the queued item (then, for an unwrapping
       // task, the continuation on the inner task).
       : task_core_of<R>(task_status::created, 2, destroy), work_item{run}, token_(std::move(token)) {
-    this->set_queued_item(static_cast<work_item*>(this));
+    // A waiter may run the item inline while it is still queued (task_core::claim_and_run_inline)
+    // only when no token is involved: two concurrent start()s would race on registration_.
+    this->set_queued_item(static_cast<work_item*>(this), !token_.can_be_canceled());
   }
 
  public:

@@ -1,6 +1,7 @@
 // Blocking until a task completes (task::wait(), task::get()). A pool worker that blocks runs
-// the awaited task itself if it is the newest item of its own deque (as .NET's Wait inlines a
-// task still in the local queue), and otherwise only work pushed after the wait began; then it
+// the awaited task itself if it has not started (as .NET's Wait inlines a queued task:
+// task_core::claim_and_run_inline, or a pop when it is the newest item of the worker's deque),
+// and otherwise only work pushed after the wait began; then it
 // parks on its own parker while a spare thread runs the pool's work in its place
 // (pool_worker::wait_for, docs/pool.md). Any other thread sleeps on a condition variable.
 // Either way the wake-up is a continuation on the task, so it cannot be lost: registration and
@@ -56,6 +57,8 @@ inline void wait_for_completion(task_core& core) {
   if (core.state().is_completed()) return;
 #if !defined(TPL_MODEL_RELACY)
   if (pool_worker* worker = current_worker()) {
+    // The awaited task itself, if it is still queued (anywhere): run it here, as .NET does.
+    if (has_stack_room() && core.claim_and_run_inline() && core.state().is_completed()) return;
     const std::int64_t mark = worker->wait_mark();
     worker_waiter node;
     if (core.state().add_continuation(&node)) worker->wait_for(node.completed, mark, core.queued_item());

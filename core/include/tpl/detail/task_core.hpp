@@ -74,13 +74,29 @@ class task_core {
 
   // The work item that runs this task when it is queued (run()'s tasks), or nullptr. A pool
   // worker that blocks on the task runs it inline if it is still the newest item of its deque.
-  [[nodiscard]] const work_item* queued_item() const noexcept {
+  [[nodiscard]] work_item* queued_item() noexcept {
     if (queued_item_offset_ == 0) return nullptr;
-    return reinterpret_cast<const work_item*>(reinterpret_cast<const char*>(this) + queued_item_offset_);
+    return reinterpret_cast<work_item*>(reinterpret_cast<char*>(this) + queued_item_offset_);
   }
-  void set_queued_item(const work_item* item) noexcept {
-    queued_item_offset_ =
-        static_cast<std::int32_t>(reinterpret_cast<const char*>(item) - reinterpret_cast<const char*>(this));
+  // `claimable`: the item may also be run by a waiter while it is still queued (it then finds
+  // the task started when it is reached, and only drops its reference). Every run of such an
+  // item must start the task with one try_transition(waiting_to_run, running) and end by
+  // releasing exactly one reference, whoever runs it.
+  void set_queued_item(work_item* item, bool claimable) noexcept {
+    queued_item_offset_ = static_cast<std::int32_t>(reinterpret_cast<char*>(item) - reinterpret_cast<char*>(this));
+    inline_claimable_ = claimable;
+  }
+
+  // .NET's Task.Wait inlining (TryExecuteTaskInline): a waiter runs a task that is still queued
+  // somewhere, instead of blocking until a thread reaches its queue entry. true if the task was
+  // waiting to run and this call ran its item (the task may still be waiting, e.g. on an
+  // unwrapped inner task); false if it is not claimable or already started.
+  bool claim_and_run_inline() {
+    if (!inline_claimable_ || state_.status() != task_status::waiting_to_run) return false;
+    add_reference();  // the inline run releases it; the queued entry keeps its own
+    work_item* item = queued_item();
+    item->run(item, true);
+    return true;
   }
 
   // The task_canceled a canceled task reports.
@@ -163,6 +179,7 @@ class task_core {
 #endif
   std::vector<std::exception_ptr> errors_;  // faulted: at least one; canceled: none or its task_canceled
   bool canceled_ = false;
+  bool inline_claimable_ = false;  // see claim_and_run_inline()
   // Where this task's queued work item lies relative to this object (0: it has none). An
   // offset, not a pointer, so that it fits in the padding after canceled_ (no size cost).
   std::int32_t queued_item_offset_ = 0;
