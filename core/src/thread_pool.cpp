@@ -279,6 +279,7 @@ pool_worker::pool_worker(thread_pool& pool, std::size_t index, pool_intake<work_
 
 void pool_worker::run(bool as_spare) {
   current_worker_slot::set(this);
+  stack_floor_ = inline_stack_floor();
   const auto give_up = [&] { return intake_.stopping() || (as_spare && pool_.spare_is_surplus()); };
   for (;;) {
     work_source source = work_source::local;

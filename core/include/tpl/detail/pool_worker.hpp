@@ -91,7 +91,7 @@ class pool_worker {
   // the newest item of the deque, run it here, as a plain call would (unless the stack is
   // nearly full: then a spare thread runs it on a fresh stack). Otherwise wait_for() it.
   void join(fork_item& child) {
-    if (has_stack_room()) {
+    if (static_cast<const char*>(__builtin_frame_address(0)) > stack_floor_) {  // has_stack_room(), cached
       if (auto item = owner_.pop()) {
         if (*item == &child) {
           child.run(&child, false);
@@ -141,6 +141,7 @@ class pool_worker {
   deque_owner<work_item*> owner_;
   counters counters_;
   worker_parker parker_;
+  const char* stack_floor_ = nullptr;  // inline_stack_floor() of the thread running this worker (run())
   std::uint64_t random_state_;  // xorshift state for choosing victims; this worker only
   int help_depth_ = 0;          // nesting of work run inside wait_for; this worker only
   owned_counter deepest_help_;  // the most help_depth_ ever reached; read by counters()

@@ -19,6 +19,7 @@ namespace tpl::detail {
 
 // Models run short chains on Relacy's fibers, whose stacks pthread does not describe.
 inline bool has_stack_room() noexcept { return true; }
+inline const char* inline_stack_floor() noexcept { return nullptr; }
 
 #else
 
@@ -52,6 +53,13 @@ inline stack_limits current_stack_limits() noexcept {
   const std::size_t usable = size > inline_stack_budget ? inline_stack_budget : size;
   const std::size_t reserve = usable / 4 < config::inline_stack_reserve ? usable / 4 : config::inline_stack_reserve;
   return {low_end + (size - usable), reserve};
+}
+
+// The lowest frame address at which the calling thread may still run work inline (nullptr:
+// unknown, no limit). A pool worker caches it, so its join checks one compare.
+inline const char* inline_stack_floor() noexcept {
+  const stack_limits limits = current_stack_limits();
+  return limits.low_end == nullptr ? nullptr : limits.low_end + limits.reserve;
 }
 
 inline bool has_stack_room() noexcept {
