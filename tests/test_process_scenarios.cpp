@@ -33,6 +33,11 @@ TEST(ProcessScenarios, DelaysCanceledAtExpiryNeverHangTheTimer) {
   expect_clean_exit(run_scenario("timer_cancel_at_expiry"));
 }
 
+// Bug 1: a failed allocation in schedule() left an orphan deadline entry.
+TEST(ProcessScenarios, TimerScheduleKeepsItsMapsInStepWhenAllocationFails) {
+  expect_clean_exit(run_scenario("timer_schedule_out_of_memory"));
+}
+
 // Bug 2: a satisfied wait could not return past unrelated work nested on its stack.
 TEST(ProcessScenarios, ASatisfiedWaitIsNotHeldByUnrelatedWork) {
   expect_clean_exit(run_scenario("wait_does_not_nest_unrelated_work"));

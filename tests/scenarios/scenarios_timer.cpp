@@ -4,9 +4,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <new>
 #include <vector>
 
+#include "failing_allocator.hpp"
 #include "scenarios.hpp"
+#include "tpl/detail/timer_service.hpp"
 #include "tpl/cancellation_token_source.hpp"
 #include "tpl/delay.hpp"
 
@@ -45,6 +48,35 @@ TPL_SCENARIO("timer_cancel_at_expiry") {
   }
   std::printf("%d rounds of 50 delays canceled at expiry\n", rounds);
   return 0;
+}
+
+// schedule() under allocation failure (issue 9, bug 1): whichever of its allocations fails, the
+// two maps stay in step (no orphan deadline entry), and later timers still fire.
+TPL_SCENARIO("timer_schedule_out_of_memory") {
+  auto& service = tpl::detail::timer_service::instance();
+  tpl::delay(1ms).wait();  // the service and its thread exist
+  const std::size_t before = service.pending();
+  int failures = 0;
+  for (int nth = 1; nth <= 8; ++nth) {
+    tpl::detail::timer_service::callback expiry = [] {};
+    tpl::detail::timer_service::timer_id id = 0;
+    tpl_scenarios::fail_allocation(nth);
+    try {
+      id = service.schedule(std::chrono::steady_clock::now() + 1h, std::move(expiry));
+    } catch (const std::bad_alloc&) {
+    }
+    const bool failed = tpl_scenarios::disarm_allocation_failure();
+    failures += failed ? 1 : 0;
+    if (id != 0) (void)service.cancel(id);
+    if (service.pending() != before) {
+      std::fprintf(stderr, "allocation %d failed: %zu timers pending, expected %zu (an orphan entry)\n", nth,
+                   service.pending(), before);
+      return 1;
+    }
+    tpl::delay(1ms).wait();  // a later timer still fires
+  }
+  std::printf("schedule() survived %d injected allocation failures with its maps in step\n", failures);
+  return failures > 0 ? 0 : 2;  // 2: the injection never hit schedule(): the scenario tests nothing
 }
 
 }  // namespace

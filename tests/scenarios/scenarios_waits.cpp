@@ -37,6 +37,7 @@ TPL_SCENARIO("wait_does_not_nest_unrelated_work") {
     unrelated_started.wait();  // the unrelated item runs (on a spare; formerly nested in the wait)
     awaited.set_result();
     outer.get();
+    pool.shutdown();  // the unrelated item finishes before the sources it uses are destroyed
   }
   std::printf("%d rounds: the satisfied wait returned while unrelated work blocked\n", rounds);
   return 0;
@@ -80,6 +81,7 @@ TPL_SCENARIO("nested_gets_two_workers") {
     }
     pool.submit([&] { gate.set_result(); });
     if (top.get() != 41) return 1;
+    pool.shutdown();
   }
   std::printf("%d rounds: a 41-deep get() chain on 2 workers released by an outside submit\n", rounds);
   return 0;
