@@ -10,6 +10,12 @@
 // on a two-phase event count that cannot lose a wake-up (detail/idle_sleeper.hpp, modelled in
 // models/model_pool_sleep.cpp); a sleeping pool uses no CPU.
 //
+// Waiting inside a worker (a join, a task's get()). The worker runs only the wait's own subtree
+// (items it pushed after the wait began, the awaited item itself), never unrelated work nested
+// on its stack; then it parks on its own parker and a spare thread (at most
+// options.max_spare_threads) runs the pool's work in its place, retiring when no longer needed.
+// docs/pool.md states the rule and its cost; models/model_pool.cpp runs this code under Relacy.
+//
 // Shutdown. shutdown() (and the destructor) stops accepting external submissions, lets the
 // workers finish everything already queued (including work that queued work forks), then
 // joins them.
