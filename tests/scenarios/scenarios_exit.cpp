@@ -8,6 +8,7 @@
 #include <fstream>
 #include <latch>
 #include <stdexcept>
+#include <string>
 #include <system_error>
 
 #include "scenarios.hpp"
@@ -54,8 +55,13 @@ TPL_SCENARIO("static_task_with_unobserved_fault") {
   tpl::task_completion_source<> source;
   static_fault = source.task();
   source.set_exception(std::make_exception_ptr(std::runtime_error("released at static destruction")));
-  // Creates the handler registry now, after static_fault: so it would be destroyed first.
-  tpl::set_unobserved_exception_handler({});
+  // Creates the handler registry now, after static_fault, so a function-local registry would be
+  // destroyed first; the handler's captured state lives on the heap (too big to store inline),
+  // so using a destroyed handler is a heap use after free that ASan reports.
+  const std::string banner(200, '=');
+  tpl::set_unobserved_exception_handler([banner](const tpl::aggregate_exception& unobserved) {
+    std::printf("%.10s reported at static destruction: %s\n", banner.c_str(), unobserved.what());
+  });
   return 0;
 }
 
