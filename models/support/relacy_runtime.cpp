@@ -16,13 +16,17 @@
 
 #include "tpl/sync/relacy/relacy_include.hpp"
 
-// Relacy's unsized operator delete must be emitted as a symbol too, or libstdc++ (which may
-// allocate through this executable's operator new, e.g. an exception's message string) frees
-// with its own delete, i.e. libc free(), and aborts with "free(): invalid pointer". Taking the
-// addresses forces the emission whatever the optimiser inlines elsewhere.
-using unsized_delete = void (*)(void*) noexcept;
-[[maybe_unused]] volatile unsized_delete tpl_model_keep_delete = &::operator delete;
-[[maybe_unused]] volatile unsized_delete tpl_model_keep_delete_array = &::operator delete[];
+// Relacy's plain operator new and delete must both be emitted as symbols of the executable, so
+// that libstdc++ (an exception's message string, allocated and freed inside the library) uses
+// Relacy's pair too: with only one of them emitted, g++ builds allocated through Relacy and freed
+// with libc free() ("free(): invalid pointer"), and clang builds the reverse (Relacy's "DOUBLE
+// FREE"). Taking the addresses forces the emission whatever the optimiser inlines elsewhere.
+using plain_new = void* (*)(std::size_t);
+using plain_delete = void (*)(void*) noexcept;
+[[maybe_unused]] volatile plain_new tpl_model_keep_new = &::operator new;
+[[maybe_unused]] volatile plain_new tpl_model_keep_new_array = &::operator new[];
+[[maybe_unused]] volatile plain_delete tpl_model_keep_delete = &::operator delete;
+[[maybe_unused]] volatile plain_delete tpl_model_keep_delete_array = &::operator delete[];
 
 void operator delete(void* storage, std::size_t) noexcept { ::operator delete(storage); }
 void operator delete[](void* storage, std::size_t) noexcept { ::operator delete[](storage); }
