@@ -90,8 +90,7 @@ void thread_pool::stop_spares() {
     for (auto& slot : spares_) slot->wake.notify_all();
   }
   intake_.sleeper().wake_all_unconditionally();
-  // A spare may still start another while it waits (spares_stopping_ refuses new ones), so
-  // join until no seat holds a thread.
+  // A spare that parks may still start another, so join until no seat holds a thread.
   for (;;) {
     {
       sync::lock_guard lock(spare_mutex_);
@@ -140,7 +139,10 @@ void thread_pool::begin_blocking() noexcept {
   {
     sync::lock_guard lock(spare_mutex_);
     ++blocked_;
-    if (running_spares_ < blocked_ && !spares_stopping_) {
+    // Also while the spares are being stopped: a spare that parks then may wait for an item
+    // below its mark in its own deque, which only another thread can run; stop_spares() joins
+    // until no seat holds a thread.
+    if (running_spares_ < blocked_) {
       bool woke_retired = false;
       for (auto& slot : spares_) {
         if (slot->now == spare_slot::phase::retired && !slot->activated) {
