@@ -34,8 +34,14 @@ TEST(ProcessScenarios, DelaysCanceledAtExpiryNeverHangTheTimer) {
 }
 
 // Bug 1: a failed allocation in schedule() left an orphan deadline entry.
+// Not under a sanitizer: the injection replaces the global operator new, which sanitizer
+// runtimes define themselves.
 TEST(ProcessScenarios, TimerScheduleKeepsItsMapsInStepWhenAllocationFails) {
+#if TPL_UNDER_SANITIZER
+  GTEST_SKIP() << "allocation-failure injection needs its own operator new";
+#else
   expect_clean_exit(run_scenario("timer_schedule_out_of_memory"));
+#endif
 }
 
 // Bug 2: a satisfied wait could not return past unrelated work nested on its stack.
