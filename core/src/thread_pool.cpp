@@ -74,7 +74,15 @@ void thread_pool::shutdown() {
 
 void thread_pool::shutdown_at_exit() {
   if (current_worker() != nullptr) {
+    // std::exit on one of this pool's threads: it cannot wait for itself, and the process is
+    // ending. Stop accepting work and let every thread run on detached (as .NET's background
+    // pool threads do), so that none is left joinable.
     intake_.begin_shutdown();
+    for (sync::thread& thread : threads_) thread.detach();
+    sync::lock_guard lock(spare_mutex_);
+    for (auto& slot : spares_) {
+      if (slot->thread) slot->thread->detach();
+    }
     return;
   }
   shutdown();

@@ -25,12 +25,12 @@ using namespace std::chrono_literals;
 // timer's exit handler drops the pending timer (the delay faults with broken_promise), which
 // ends the task, and then the default pool drains.
 TPL_SCENARIO("exit_with_task_blocked_on_delay") {
-  std::latch* started = new std::latch(1);
-  (void)tpl::run([started] {
-    started->count_down();
+  static std::latch started(1);  // built before the default pool: destroyed after it drained
+  (void)tpl::run([] {
+    started.count_down();
     tpl::delay(1h).wait();
   });
-  started->wait();
+  started.wait();
   std::printf("main returns while a pool task waits for a one-hour delay\n");
   return 0;
 }

@@ -27,6 +27,12 @@ class thread {
     if (native_ && body_) join();
   }
 
+  // Models never exit the process from a pool thread; a model thread cannot outlive its
+  // iteration, so detach waits for it like join.
+  void detach(location loc = location::current()) {
+    if (body_) join(loc);
+  }
+
   void join(location = location::current()) {
     detail::exception_state_guard guard;
     native_->join();

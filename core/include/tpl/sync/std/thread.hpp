@@ -22,6 +22,11 @@ class thread {
   }
 
   void join(location = location::current()) { native_.join(); }
+  // Lets the thread run on unjoined (it must not touch this object). For a process that exits
+  // from one of the pool's own threads, which cannot join themselves.
+  void detach(location = location::current()) {
+    if (native_.joinable()) native_.detach();
+  }
 
  private:
   std::thread native_;
