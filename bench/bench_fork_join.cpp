@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "allocation_counter.hpp"
+#include "bench_support.hpp"
 
 namespace {
 
@@ -346,38 +347,8 @@ struct result_key {
   }
 };
 
-// Collects each run's real time per iteration for the table printed at the end.
-class table_reporter : public benchmark::ConsoleReporter {
- public:
-  std::map<std::string, double> seconds;  // benchmark name -> seconds per iteration
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& run : runs) {
-      if (run.run_type == Run::RT_Iteration && !run.error_occurred) {
-        seconds[run.run_name.function_name] = run.real_accumulated_time / static_cast<double>(run.iterations);
-      }
-    }
-    ConsoleReporter::ReportRuns(runs);
-  }
-};
-
 std::string bench_name(const std::string& workload, const std::string& library, int workers) {
   return workload + "/" + library + "/workers:" + std::to_string(workers);
-}
-
-std::vector<int> worker_counts() {
-  std::vector<int> counts;
-  const char* setting = std::getenv("TPL_BENCH_WORKERS");
-  std::string text = setting != nullptr ? setting : "1,2";
-  std::size_t start = 0;
-  while (start < text.size()) {
-    const std::size_t comma = text.find(',', start);
-    const int count = std::atoi(text.substr(start, comma - start).c_str());
-    if (count > 0) counts.push_back(count);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  if (counts.empty()) counts = {1, 2};
-  return counts;
 }
 
 int memory_report() {
@@ -409,7 +380,7 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   const std::vector<workload> all = workloads();
   (void)reduce_data();  // build the 50M-element input before anything is timed
-  const std::vector<int> counts = worker_counts();
+  const std::vector<int> counts = tpl_bench::worker_counts();
   std::map<int, std::unique_ptr<tpl::thread_pool>> pools;
   for (int workers : counts) pools[workers] = std::make_unique<tpl::thread_pool>(static_cast<std::size_t>(workers));
 
@@ -444,7 +415,7 @@ int main(int argc, char** argv) {
       })->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
     }
   }
-  table_reporter reporter;
+  tpl_bench::table_reporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
 

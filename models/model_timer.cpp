@@ -38,18 +38,31 @@ timer_service* model_service = nullptr;
 
 void dispatch_inline(timer_service::callback& due) { due(); }
 
-template <int Threads, bool Dispose>
-struct expiry_suite : rl::test_suite<expiry_suite<Threads, Dispose>, Threads> {
+// What every scenario starts from: a service (the one delay() uses while the scenario runs), a
+// source and one delay on its token; and what each tears down.
+struct delay_fixture {
   std::optional<timer_service> service;
   std::optional<tpl::cancellation_token_source> source;
   std::optional<tpl::task<>> delayed;
 
-  void before() {
+  template <class Rep, class Period>
+  void create(std::chrono::duration<Rep, Period> duration) {
     service.emplace(&dispatch_inline);
     model_service = &*service;
     source.emplace();
-    delayed.emplace(tpl::delay(1ms, source->token()));
+    delayed.emplace(tpl::delay(duration, source->token()));
   }
+  void destroy() {
+    delayed.reset();
+    source.reset();
+    service.reset();
+    model_service = nullptr;
+  }
+};
+
+template <int Threads, bool Dispose>
+struct expiry_suite : rl::test_suite<expiry_suite<Threads, Dispose>, Threads>, delay_fixture {
+  void before() { create(1ms); }
   void thread(unsigned index) {
     if (index == 0) {
       service->fire_due(timer_service::clock::time_point::max());  // the timer thread's step
@@ -60,29 +73,15 @@ struct expiry_suite : rl::test_suite<expiry_suite<Threads, Dispose>, Threads> {
     }
   }
   void after() {
-    if (delayed) {
-      RL_ASSERT(delayed->is_completed_successfully() || delayed->is_canceled());
-      delayed.reset();
-    }
-    source.reset();
+    if (delayed) RL_ASSERT(delayed->is_completed_successfully() || delayed->is_canceled());
     RL_ASSERT(service->pending() == 0);
-    service.reset();
-    model_service = nullptr;
+    destroy();
   }
 };
 
 // stop() at exit drops every pending timer while a cancellation disarms one of them.
-struct stop_vs_cancel : rl::test_suite<stop_vs_cancel, 2> {
-  std::optional<timer_service> service;
-  std::optional<tpl::cancellation_token_source> source;
-  std::optional<tpl::task<>> delayed;
-
-  void before() {
-    service.emplace(&dispatch_inline);
-    model_service = &*service;
-    source.emplace();
-    delayed.emplace(tpl::delay(1h, source->token()));
-  }
+struct stop_vs_cancel : rl::test_suite<stop_vs_cancel, 2>, delay_fixture {
+  void before() { create(1h); }
   void thread(unsigned index) {
     if (index == 0) {
       service->stop();
@@ -94,10 +93,7 @@ struct stop_vs_cancel : rl::test_suite<stop_vs_cancel, 2> {
     // Canceled, or dropped by stop(): a dropped delay faults with broken_promise, never hangs.
     RL_ASSERT(delayed->is_canceled() || delayed->is_faulted());
     (void)delayed->exception();  // observed: no unobserved-exception report
-    delayed.reset();
-    source.reset();
-    service.reset();
-    model_service = nullptr;
+    destroy();
   }
 };
 

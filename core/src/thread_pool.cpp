@@ -294,12 +294,12 @@ void pool_worker::run(bool as_spare) {
   for (;;) {
     work_source source = work_source::local;
     work_item* item = nullptr;
-    if (auto own = owner_.pop()) {
+    if (as_spare && pool_.spare_is_surplus()) {
+      auto own = owner_.pop();
+      if (!own) break;  // a surplus spare retires as soon as its own deque is empty
       item = *own;
-    } else if (as_spare && pool_.spare_is_surplus()) {
-      break;  // a surplus spare retires as soon as its own deque is empty
     } else {
-      item = find_work(source);
+      item = find_work(source);  // its own deque first
     }
     if (item == nullptr) {
       item = find_work_or_park(

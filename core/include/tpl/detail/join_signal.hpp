@@ -60,10 +60,9 @@ class join_signal {
   void park(worker_parker& parker) {
     parker_.store(&parker);
     std::uint32_t expected = open_state;
-    // release (success): publishes parker_ to set()'s acquire. acquire (failure): set() won,
-    // and its release published the awaited work's effects.
-    if (!state_.compare_exchange_strong(expected, parked_state, std::memory_order_acq_rel,
-                                        std::memory_order_acquire)) {
+    // acq_rel (success): its release publishes parker_ to set()'s acquire exchange. acquire
+    // (failure): set() won, and the release half of its exchange published the work's effects.
+    if (!state_.compare_exchange_strong(expected, parked_state, std::memory_order_acq_rel, std::memory_order_acquire)) {
       return;
     }
     parker.mutex.lock();
