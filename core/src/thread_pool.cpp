@@ -313,22 +313,7 @@ void pool_worker::run(bool as_spare) {
 }
 
 void pool_worker::wait_for(join_signal& signal, std::int64_t mark, const work_item* candidate) {
-  // Only this wait's own subtree runs nested here: items this worker pushed after the wait
-  // began (at or above `mark`), and the awaited item itself. They cannot outlive the wait, so
-  // running them never delays its return past the awaited thing's own completion.
-  while (!signal.is_set() && has_stack_room()) {
-    const std::int64_t index = owner_.next_index() - 1;
-    auto item = owner_.pop();
-    if (!item) break;
-    if (*item != candidate && index < mark) {
-      owner_.push(*item);  // an enclosing frame's item: back to the slot it came from (no growth)
-      break;
-    }
-    ++help_depth_;
-    deepest_help_.raise_to(static_cast<std::uint64_t>(help_depth_));
-    execute(*item, work_source::local);
-    --help_depth_;
-  }
+  run_own_subtree(mark, candidate, [&signal] { return signal.is_set(); });
   // A stolen child often ends soon: look a few times before parking.
   for (int round = 0; round < config::idle_spin_rounds && !signal.is_set(); ++round) {
     if (round < config::idle_spin_rounds / 2) {

@@ -8,6 +8,10 @@
 //   t.get(), t.wait() block (a pool worker runs other work meanwhile); throw aggregate_exception
 //                     with every exception (a canceled task: one task_canceled), as .NET's
 //                     Result and Wait() do
+//   t.wait_for(d), t.wait_until(tp), t.wait(token)
+//                     the same, but give up: false when the time is up, operation_canceled when
+//                     the token is canceled (a completed task wins a tie); the waiter's node is
+//                     taken back out of the task (detail/timed_wait.hpp)
 //   t.exception()     the aggregate of a faulted task, without throwing; empty otherwise
 //
 // A coroutine returning task<T> runs synchronously until its first co_await of something
@@ -19,8 +23,10 @@
 // empty, and any use of it throws invalid_operation.
 #pragma once
 
+#include <chrono>
 #include <exception>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -32,6 +38,7 @@
 #include "tpl/detail/task_awaiter.hpp"
 #include "tpl/detail/task_core.hpp"
 #include "tpl/detail/task_promise.hpp"
+#include "tpl/detail/timed_wait.hpp"
 #include "tpl/errors.hpp"
 #include "tpl/task_exceptions.hpp"
 #include "tpl/task_status.hpp"
@@ -95,6 +102,35 @@ class task {
     core.rethrow_if_unsuccessful_for_blocking_wait();
   }
 
+  // Blocks until the task completes, as wait(), or until `token` is canceled: then throws
+  // operation_canceled (carrying the token) unless the task completed first.
+  void wait(const cancellation_token& token) const {
+    detail::task_core_of<T>& core = checked("wait");
+    (void)conclude_wait(core, detail::wait_for_completion_until(core, std::nullopt, token), token);
+  }
+
+  // wait(token), but for at most `timeout`: false if the task has not completed by then
+  // (.NET's Wait(TimeSpan, CancellationToken)). A zero timeout only looks. A negative one
+  // throws std::invalid_argument (.NET's -1 "infinite" is wait(token)).
+  template <class Rep, class Period>
+  [[nodiscard]] bool wait_for(std::chrono::duration<Rep, Period> timeout, const cancellation_token& token = {}) const {
+    detail::task_core_of<T>& core = checked("wait_for");
+    if (timeout < std::chrono::duration<Rep, Period>::zero()) {
+      throw std::invalid_argument("tpl::task::wait_for: the timeout is negative");
+    }
+    return conclude_wait(core, detail::wait_for_completion_until(core, detail::deadline_after(timeout), token), token);
+  }
+
+  // wait_for() until a point in time of any clock (measured on steady_clock from now).
+  template <class Clock, class Duration>
+  [[nodiscard]] bool wait_until(std::chrono::time_point<Clock, Duration> deadline, const cancellation_token& token = {}) const {
+    detail::task_core_of<T>& core = checked("wait_until");
+    const auto left = deadline - Clock::now();
+    const detail::wait_deadline steady_deadline =
+        left <= decltype(left)::zero() ? detail::wait_deadline(std::chrono::steady_clock::now()) : detail::deadline_after(left);
+    return conclude_wait(core, detail::wait_for_completion_until(core, steady_deadline, token), token);
+  }
+
   // wait(), then the result (a copy).
   T get() const {
     wait();
@@ -150,6 +186,13 @@ class task {
   [[nodiscard]] detail::task_core_of<T>* core() const noexcept { return core_; }
 
  private:
+  static bool conclude_wait(detail::task_core_of<T>& core, detail::wait_outcome outcome, const cancellation_token& token) {
+    if (outcome == detail::wait_outcome::timed_out) return false;
+    if (outcome == detail::wait_outcome::canceled) throw operation_canceled(token);
+    core.rethrow_if_unsuccessful_for_blocking_wait();
+    return true;
+  }
+
   detail::task_core_of<T>& checked(const char* operation) const {
     if (core_ == nullptr) {
       throw invalid_operation(std::string("tpl::task::") + operation +

@@ -17,4 +17,7 @@
 #include "tpl/task_status.hpp"
 #include "tpl/thread_pool.hpp"
 #include "tpl/unobserved_exceptions.hpp"
+#include "tpl/wait_all.hpp"
+#include "tpl/when_all.hpp"
+#include "tpl/when_any.hpp"
 #include "tpl/yield.hpp"

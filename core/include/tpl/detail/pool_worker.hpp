@@ -115,6 +115,12 @@ class pool_worker {
   // parallelism (docs/pool.md). Without stack room it runs nothing and parks.
   void wait_for(join_signal& signal, std::int64_t mark, const work_item* candidate);
 
+  // wait_for()'s helping half alone, for waits that block some other way (a timed or
+  // cancelable wait, detail/timed_wait.hpp): runs this wait's own subtree (see wait_for) until
+  // `done()` or nothing of it is left here.
+  template <class Done>
+  void run_own_subtree(std::int64_t mark, const work_item* candidate, Done done);
+
   // A thread's body: run work until the pool shuts down and no work is left this worker can
   // see. A spare (`as_spare`) also returns, with its own deque empty, as soon as the pool has
   // more spares running than workers parked.
@@ -146,5 +152,25 @@ class pool_worker {
   int help_depth_ = 0;          // nesting of work run inside wait_for; this worker only
   owned_counter deepest_help_;  // the most help_depth_ ever reached; read by counters()
 };
+
+template <class Done>
+void pool_worker::run_own_subtree(std::int64_t mark, const work_item* candidate, Done done) {
+  // Only this wait's own subtree runs nested here: items this worker pushed after the wait
+  // began (at or above `mark`), and the awaited item itself. They cannot outlive the wait, so
+  // running them never delays its return past the awaited thing's own completion.
+  while (!done() && has_stack_room()) {
+    const std::int64_t index = owner_.next_index() - 1;
+    auto item = owner_.pop();
+    if (!item) break;
+    if (*item != candidate && index < mark) {
+      owner_.push(*item);  // an enclosing frame's item: back to the slot it came from (no growth)
+      break;
+    }
+    ++help_depth_;
+    deepest_help_.raise_to(static_cast<std::uint64_t>(help_depth_));
+    execute(*item, work_source::local);
+    --help_depth_;
+  }
+}
 
 }  // namespace tpl::detail

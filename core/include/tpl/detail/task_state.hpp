@@ -7,6 +7,9 @@
 //             outcome; every other completer now fails. Set together with nothing else.
 //   bit  4    exception_observed: someone looked at the exception (for the unobserved-
 //             exception report).
+//   bit  5    continuations_locked: a remover (remove_continuation) is unlinking a node from
+//             the continuation stack. Removers exclude each other with it, and publish()
+//             waits for it to clear, so the completer never walks a stack being edited.
 // Completion is two steps, as in .NET (TASK_STATE_COMPLETION_RESERVED): try_reserve_completion()
 // (exactly one caller wins), then the winner writes the outcome (plain memory owned by the
 // typed task) and calls complete(final_status), which publishes status and outcome with one
@@ -19,6 +22,12 @@
 // node once, oldest registration first. So whatever the race, each continuation runs exactly
 // once: by the completer if its push came first in the slot's modification order, else by its
 // registrant. Checked by models/model_task_state.cpp.
+//
+// A registrant that stops waiting (a timed or canceled wait, a when_any loser) takes its node
+// back with remove_continuation(): under the continuations_locked bit it unlinks the node,
+// unless the status is already final (then the completer has run or will run it). Pushes stay
+// lock-free: they only write the head and their own node, never an existing node's link.
+// Checked by models/model_combinators.cpp.
 //
 // Memory-ordering contract: whatever the completer wrote before complete() is visible to a
 // thread that sees a final status (status(), is_completed()) or whose continuation runs.
@@ -50,6 +59,7 @@ class task_state {
   static constexpr std::uint32_t status_mask = 0x7u;
   static constexpr std::uint32_t completion_reserved = 1u << 3;
   static constexpr std::uint32_t exception_observed = 1u << 4;
+  static constexpr std::uint32_t continuations_locked = 1u << 5;
 
   // `references`: how many owners the state starts with (a coroutine task starts with two:
   // the handle its caller receives and the running coroutine itself).
@@ -122,11 +132,19 @@ class task_state {
     std::uint32_t expected = state_.load(std::memory_order_relaxed);  // relaxed: the CAS re-checks
     std::uint32_t desired;
     do {
+      // A remover is editing the stack: wait until it is done (it holds the bit for a walk of
+      // the stack, never while calling out), so the continuations run later see its edits.
+      while ((expected & continuations_locked) != 0) {
+        sync::yield_thread();  // rare and short: give a preempted holder the core
+        expected = state_.load(std::memory_order_relaxed);  // relaxed: the CAS re-checks
+      }
       desired = (expected & ~(status_mask | completion_reserved)) | static_cast<std::uint32_t>(final_status);
-      // release: pairs with the acquire load in status(): the outcome written before this is
-      // visible to whoever sees the final status. relaxed on failure: only exception_observed
-      // can change meanwhile; the loop recomputes.
-    } while (!state_.compare_exchange_weak(expected, desired, std::memory_order_release, std::memory_order_relaxed));
+      // acq_rel: the release half pairs with the acquire load in status(): the outcome written
+      // before this is visible to whoever sees the final status. The acquire half pairs with
+      // unlock_continuations()' release: a remover's unlinking happens before the walk in
+      // run_continuations(). relaxed on failure: only exception_observed and the lock bit can
+      // change meanwhile; the loop recomputes.
+    } while (!state_.compare_exchange_weak(expected, desired, std::memory_order_acq_rel, std::memory_order_relaxed));
   }
 
   // The second step: closes the slot and runs every registered continuation once, oldest
@@ -178,6 +196,16 @@ class task_state {
     return true;
   }
 
+  // Takes `node` (registered with add_continuation by the caller) back out of the slot.
+  // true: it is unlinked and will never run. false: the status is final, so the completer has
+  // run the node or is about to; the caller must wait for that run before freeing the node.
+  [[nodiscard]] bool remove_continuation(continuation* node) {
+    if (!lock_continuations()) return false;
+    const bool removed = unlink(node);
+    unlock_continuations();
+    return removed;
+  }
+
   // Marks the exception as observed; returns whether it already was.
   bool mark_exception_observed() {
     // relaxed: a flag for the unobserved-exception report, read by the last owner after the
@@ -202,6 +230,58 @@ class task_state {
   }
 
  private:
+  // false: the status is final (no removal possible). true: this thread holds the bit.
+  bool lock_continuations() {
+    std::uint32_t word = state_.load(std::memory_order_relaxed);  // relaxed: the CAS re-checks
+    for (;;) {
+      if (is_final(static_cast<task_status>(word & status_mask))) return false;
+      if ((word & continuations_locked) != 0) {
+        sync::yield_thread();  // rare and short: give a preempted holder the core
+        word = state_.load(std::memory_order_relaxed);  // relaxed: the CAS re-checks
+        continue;
+      }
+      // acquire: pairs with unlock_continuations()' release: the previous remover's unlinking
+      // is visible before this one walks the stack. relaxed on failure: re-checked.
+      if (state_.compare_exchange_weak(word, word | continuations_locked, std::memory_order_acquire,
+                                       std::memory_order_relaxed)) {
+        return true;
+      }
+    }
+  }
+  void unlock_continuations() {
+    // release: pairs with the acquire CAS of the next lock_continuations() and with publish()'s
+    // acq_rel CAS: this remover's edits to the stack happen before theirs.
+    state_.fetch_and(~continuations_locked, std::memory_order_release);
+  }
+  // Under the bit: the completer cannot close the slot (publish() waits), other removers wait;
+  // only pushes run concurrently, and they touch the head alone.
+  bool unlink(continuation* node) {
+    // acquire: pairs with the release CAS in add_continuation(): the links of every node pushed
+    // so far are visible to this walk.
+    continuation* head = continuations_.load(std::memory_order_acquire);
+    for (;;) {
+      if (head == nullptr || head == completed_sentinel()) return false;
+      if (head == node) {
+        // acquire (both): on failure a push raced in, and the new head's link must be visible;
+        // success needs nothing more (the completer orders after this through the bit).
+        if (continuations_.compare_exchange_strong(head, node->next.load(), std::memory_order_acquire,
+                                                   std::memory_order_acquire)) {
+          return true;
+        }
+        continue;  // `node` is now below the new head: walk from there
+      }
+      for (continuation* previous = head; previous != nullptr;) {
+        continuation* current = previous->next.load();
+        if (current == node) {
+          previous->next.store(node->next.load());
+          return true;
+        }
+        previous = current;
+      }
+      return false;
+    }
+  }
+
   // An address that is never a real node and is never dereferenced. A tag byte rather than a
   // static continuation object: a static facade object would be built before a Relacy model
   // exists (RELACY.md: namespace-scope Relacy objects crash at start-up).
