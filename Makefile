@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 CMAKE_QUIET := >/dev/null
 
-.PHONY: all bootstrap demo test models tsan asan clang bench mutants clean
+.PHONY: all bootstrap demo test models tsan asan clang bench mutants proptests-long clean
 
 all: test
 
@@ -58,6 +58,13 @@ bench: bootstrap
 	./build/release/bench/bench_fork_join --memory
 	./build/release/bench/bench_cancellation
 	./build/release/bench/bench_blocking
+	./build/release/bench/bench_combinators
+
+# The property tests with a large budget (CI runs RapidCheck's default of 100 cases a property).
+# Each prints its seed; RC_PARAMS="seed=N" reproduces a failure.
+proptests-long: bootstrap
+	$(call build,release)
+	for prop in build/release/proptests/prop_*; do RC_PARAMS="max_success=20000" $$prop; done
 
 # Weakens each memory order in the lock-free headers one at a time and reruns the models.
 mutants: bootstrap

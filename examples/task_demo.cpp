@@ -6,28 +6,33 @@
 //   var t1 = FastTask(); var t2 = NormalTask(); var t3 = SlowTask();
 //   await Task.WhenAll(t1, t2, t3);
 //   Console.WriteLine($"Numbers: {t1.Result}, {t2.Result} and {t3.Result}");
-//   try { await FailTask(); } catch (Exception ex) { ... }
+//   var numbers = await Task.WhenAll(FastTask(), NormalTask(), SlowTask());
+//   try { await Task.WhenAll(FastTask(), NormalTask(), FailTask()); } catch (Exception ex) { ... }
 //
-// tpl has no Task.Delay or WhenAll yet (they come with the timer service and the combinators),
-// so the three tasks of different lengths are tpl::run() calls that compute for different
-// times on the pool, and they are awaited one after another. Then a failing task whose
-// exception is caught (by co_await, as thrown; by get(), as an aggregate), continuations
-// (continue_with, with options), a task_completion_source completed from another thread, and
-// cancellation: a long computation canceled by a token after a deadline (cancel_after), a
-// registered callback, and the task ending canceled.
+// The three tasks co_await tpl::delay (the timer, not a thread, waits), so they overlap on no
+// thread at all and all end on time; then a when_any race against a timeout. After that: a
+// failing task whose exception is caught (by co_await, as thrown; by get(), as an aggregate),
+// continuations (continue_with, with options), a task_completion_source completed from another
+// thread, and cancellation: a long computation canceled by a token after a deadline
+// (cancel_after), a registered callback, and the task ending canceled.
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <vector>
 
 #include "tpl/cancellation_token_source.hpp"
 #include "tpl/continue_with.hpp"
+#include "tpl/delay.hpp"
 #include "tpl/run.hpp"
 #include "tpl/task.hpp"
 #include "tpl/task_completion_source.hpp"
 #include "tpl/thread_pool.hpp"
+#include "tpl/when_all.hpp"
+#include "tpl/when_any.hpp"
 
 namespace {
 
@@ -36,7 +41,7 @@ const clock_type::time_point start = clock_type::now();
 
 double seconds_since_start() { return std::chrono::duration<double>(clock_type::now() - start).count(); }
 
-// Busy work for about `milliseconds` (a stand-in for Task.Delay: it occupies a pool worker).
+// Busy work for about `milliseconds` (the producer thread's and the long computation's).
 std::int64_t compute_for(int milliseconds) {
   const auto until = clock_type::now() + std::chrono::milliseconds(milliseconds);
   std::int64_t steps = 0;
@@ -44,29 +49,60 @@ std::int64_t compute_for(int milliseconds) {
   return steps;
 }
 
+// The seed's FastTask / NormalTask / SlowTask: wait `milliseconds` without holding a thread.
 tpl::task<int> counter_task(const char* name, int milliseconds, int value) {
   std::printf("  [%5.3f s] %s starts (%d ms)\n", seconds_since_start(), name, milliseconds);
-  co_await tpl::run([milliseconds] { return compute_for(milliseconds); });
+  co_await tpl::delay(std::chrono::milliseconds(milliseconds));
   std::printf("  [%5.3f s] %s done\n", seconds_since_start(), name);
   co_return value;
 }
 
 tpl::task<int> fail_task() {
-  co_await tpl::run([] { return compute_for(20); });
+  co_await tpl::delay(std::chrono::milliseconds(20));
   throw std::runtime_error("FailTask: something went wrong");
 }
 
 tpl::task<> main_async(std::thread& producer) {
-  std::puts("1. Three tasks of different lengths, started together, awaited one after another:");
-  const double began = seconds_since_start();
+  std::puts("1. Three tasks of different lengths, started together, awaited with when_all:");
+  const std::size_t threads_before = tpl::thread_pool::default_pool().peak_thread_count();
+  double began = seconds_since_start();
   tpl::task<int> fast = counter_task("FastTask", 50, 1);
   tpl::task<int> normal = counter_task("NormalTask", 150, 2);
   tpl::task<int> slow = counter_task("SlowTask", 300, 3);
-  const int first = co_await fast;
-  const int second = co_await normal;
-  const int third = co_await slow;
-  std::printf("  Numbers: %d, %d and %d; %.3f s for 0.500 s of work (they overlap on the pool's workers)\n", first,
-              second, third, seconds_since_start() - began);
+  co_await tpl::when_all(fast, normal, slow);
+  std::printf("  Numbers: %d, %d and %d; all done %.3f s after they started (the longest waits 0.300 s)\n", fast.get(),
+              normal.get(), slow.get(), seconds_since_start() - began);
+  began = seconds_since_start();
+  std::vector<tpl::task<int>> three{counter_task("FastTask", 50, 1), counter_task("NormalTask", 150, 2),
+                                    counter_task("SlowTask", 300, 3)};
+  const std::vector<int> numbers = co_await tpl::when_all(three);
+  std::printf("  when_all(range) = %d - %d - %d in %.3f s; pool threads at peak: %zu before, %zu after (none was\n"
+              "  held while the tasks waited)\n",
+              numbers[0], numbers[1], numbers[2], seconds_since_start() - began, threads_before,
+              tpl::thread_pool::default_pool().peak_thread_count());
+
+  std::puts("\n   A race against a timeout, with when_any:");
+  auto race = co_await tpl::when_any(counter_task("SlowTask", 300, 3), tpl::delay(std::chrono::milliseconds(100)));
+  std::printf("  when_any: input %zu won (%s)\n", race.index, race.index == 1 ? "the 100 ms timeout" : "the slow task");
+
+  std::puts("\n   when_all with a failing task: co_await rethrows the first fault, get() has them all:");
+  tpl::task<std::tuple<int, int, int>> with_failure = tpl::when_all(counter_task("FastTask", 50, 1), fail_task(), fail_task());
+  try {
+    co_await with_failure;
+  } catch (const std::runtime_error& error) {
+    std::printf("  co_await: %s\n", error.what());
+  }
+  try {
+    (void)with_failure.get();
+  } catch (const tpl::aggregate_exception& error) {
+    for (const std::exception_ptr& each : error.inner_exceptions()) {
+      try {
+        std::rethrow_exception(each);
+      } catch (const std::exception& inner) {
+        std::printf("  caught exception: %s\n", inner.what());
+      }
+    }
+  }
 
   std::puts("\n2. A failing task, its exception caught:");
   tpl::task<int> failing = fail_task();

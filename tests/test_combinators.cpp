@@ -228,6 +228,7 @@ TEST(WhenAny, AlreadyCompletedInputWinsAtTheLowestIndex) {
   ASSERT_TRUE(any.is_completed());
   EXPECT_EQ(any.get().index, 1u);
   EXPECT_EQ(any.get().completed.get(), 7);
+  pending.set_result(0);
 }
 
 TEST(WhenAny, MixedTypesGiveAVariantHoldingTheWinnerAtItsIndex) {

@@ -206,6 +206,14 @@ class task_state {
     return removed;
   }
 
+  // Whether any continuation is registered and not yet run (for tests and models: a waiter
+  // that gave up, or a when_any loser, must leave none behind).
+  [[nodiscard]] bool has_pending_continuations() const {
+    // relaxed: a snapshot of the head; nothing is read through it.
+    const continuation* head = continuations_.load(std::memory_order_relaxed);
+    return head != nullptr && head != completed_sentinel();
+  }
+
   // Marks the exception as observed; returns whether it already was.
   bool mark_exception_observed() {
     // relaxed: a flag for the unobserved-exception report, read by the last owner after the

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 
 #include "tpl/cancellation_token.hpp"
@@ -51,8 +52,8 @@ class gate_waiter : public continuation {
     while (!completed_ && !canceled_) {
       if (!deadline) {
         changed_.wait(mutex_);
-      } else if (!changed_.wait_until(mutex_, *deadline) && std::chrono::steady_clock::now() >= *deadline) {
-        return;
+      } else if (!changed_.wait_until(mutex_, *deadline)) {
+        return;  // the deadline passed (a timed-out wait_until means so; Relacy explores it at any time)
       }
     }
   }
@@ -84,6 +85,25 @@ class gate_waiter : public continuation {
   bool canceled_ = false;   // under mutex_
 };
 
+// Blocks on a registered `node` until the task completes, the deadline passes or the token is
+// canceled; a waiter that gives up takes its node back out of the task, or, if the task is
+// completing, waits for the node to run and reports the completion.
+inline wait_outcome block_then_settle(task_core& core, gate_waiter& node, const wait_deadline& deadline,
+                                      const cancellation_token& token) {
+  {
+    // Registered after the node, so that a cancellation always has a node to wake; destroyed
+    // (waiting for a callback that is running) before the node is.
+    cancellation_registration on_cancel;
+    if (token.can_be_canceled()) on_cancel = token.register_callback([&node] { node.cancel(); });
+    node.block(deadline);
+  }
+  if (node.completed()) return wait_outcome::completed;
+  const bool canceled = node.canceled();
+  if (core.state().remove_continuation(&node)) return canceled ? wait_outcome::canceled : wait_outcome::timed_out;
+  node.block_until_completed();
+  return wait_outcome::completed;
+}
+
 // Waits for `core` to complete, until `deadline` (none: no limit) or until `token` is canceled.
 // A completed task reports `completed` even if the token is canceled or the deadline passed,
 // as .NET's Wait(timeout, token) does.
@@ -103,30 +123,26 @@ inline wait_outcome wait_for_completion_until(task_core& core, const wait_deadli
   }
 #endif
   gate_waiter node;
-  if (!core.state().add_continuation(&node)) return wait_outcome::completed;
-  {
-    // Registered after the node, so that a cancellation always has a node to wake; destroyed
-    // (waiting for a callback that is running) before the node is.
-    cancellation_registration on_cancel;
-    if (token.can_be_canceled()) on_cancel = token.register_callback([&node] { node.cancel(); });
 #if !defined(TPL_MODEL_RELACY)
-    if (worker != nullptr) {
-      worker->run_own_subtree(worker->wait_mark(), core.queued_item(), [&node] { return node.completed(); });
-      worker->pool().begin_blocking();  // a spare keeps the pool's parallelism while this blocks
-      node.block(deadline);
-      worker->pool().end_blocking();
-    } else {
-      node.block(deadline);
-    }
-#else
-    node.block(deadline);
+  const std::int64_t mark = worker != nullptr ? worker->wait_mark() : 0;
 #endif
+  if (!core.state().add_continuation(&node)) return wait_outcome::completed;
+#if !defined(TPL_MODEL_RELACY)
+  if (worker != nullptr) {
+    worker->run_own_subtree(mark, core.queued_item(), [&node] { return node.completed(); });
+    // A spare keeps the pool's parallelism while this blocks, including in the wait for a
+    // completer that is about to run the node (it may have queued the run to this very pool).
+    struct blocking_section {
+      thread_pool& pool;
+      explicit blocking_section(thread_pool& blocked) : pool(blocked) { pool.begin_blocking(); }
+      ~blocking_section() { pool.end_blocking(); }
+      blocking_section(const blocking_section&) = delete;
+      blocking_section& operator=(const blocking_section&) = delete;
+    } section(worker->pool());
+    return block_then_settle(core, node, deadline, token);
   }
-  if (node.completed()) return wait_outcome::completed;
-  const bool canceled = node.canceled();
-  if (core.state().remove_continuation(&node)) return canceled ? wait_outcome::canceled : wait_outcome::timed_out;
-  node.block_until_completed();
-  return wait_outcome::completed;
+#endif
+  return block_then_settle(core, node, deadline, token);
 }
 
 // The deadline `timeout` from now; none (no limit) when that lies beyond the clock's range, so
