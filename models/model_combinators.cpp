@@ -17,6 +17,10 @@
 //                       completed; the combinator completes exactly once and runs to completion
 //   when_any_loser_pending  when_any(a, b) vs a's completer, b never completes: once the
 //                       combinator completed, b holds no registration of it
+//   wait_any_gives_up   wait_any_for (may give up at any point) vs one input completing: the
+//                       abandoned when_any leaves no registration in either input
+//   wait_any_times_out  wait_any_for while nothing completes: it gives up, and neither input
+//                       keeps a registration
 //   timed_wait_vs_complete  wait_for (a timed waiter that may give up at any point Relacy
 //                       picks) vs set_result: true iff the task completed; a waiter that gave
 //                       up left no node in the task
@@ -35,6 +39,7 @@
 #include "tpl/continue_with.hpp"
 #include "tpl/task.hpp"
 #include "tpl/task_completion_source.hpp"
+#include "tpl/wait_all.hpp"
 #include "tpl/when_all.hpp"
 #include "tpl/when_any.hpp"
 
@@ -196,6 +201,59 @@ struct when_any_loser_pending : rl::test_suite<when_any_loser_pending, 2> {
   }
 };
 
+struct wait_any_gives_up : rl::test_suite<wait_any_gives_up, 2> {
+  std::optional<task_completion_source<int>> a, b;
+  std::optional<std::size_t> index;
+
+  void before() {
+    a.emplace();
+    b.emplace();
+    index.reset();
+  }
+  void thread(unsigned which) {
+    if (which == 0) {
+      index = tpl::wait_any_for(std::vector<task<int>>{a->task(), b->task()}, far_deadline);
+      if (index) RL_ASSERT(*index == 0 && a->task().is_completed());
+    } else {
+      a->set_result(1);
+    }
+  }
+  void after() {
+    RL_ASSERT(!b->task().core()->state().has_pending_continuations());  // given up or lost: nothing left
+    b->set_result(2);
+    a.reset();
+    b.reset();
+  }
+};
+
+// Nothing completes while wait_any_for waits: it must time out, abandon the combinator and
+// take both registrations back; the inputs completing afterwards find nothing of it.
+struct wait_any_times_out : rl::test_suite<wait_any_times_out, 2> {
+  std::optional<task_completion_source<int>> a, b;
+  bool gave_up = false;
+
+  void before() {
+    a.emplace();
+    b.emplace();
+  }
+  void thread(unsigned which) {
+    if (which == 0) {
+      gave_up = !tpl::wait_any_for(std::vector<task<int>>{a->task(), b->task()}, far_deadline).has_value();
+    } else {
+      (void)a->task().status();  // a second thread, so that Relacy interleaves the wait with it
+    }
+  }
+  void after() {
+    RL_ASSERT(gave_up);
+    RL_ASSERT(!a->task().core()->state().has_pending_continuations());
+    RL_ASSERT(!b->task().core()->state().has_pending_continuations());
+    a->set_result(1);
+    b->set_result(2);
+    a.reset();
+    b.reset();
+  }
+};
+
 struct timed_wait_vs_complete : rl::test_suite<timed_wait_vs_complete, 2> {
   std::optional<task_completion_source<int>> source;
   bool completed_in_time = false;
@@ -279,6 +337,12 @@ int main(int argc, char** argv) {
                                       search::random(400000)),
           make_scenario<when_any_loser_pending>("when_any_loser_pending",
                                                 "when_any(a, b) vs a's completer: b keeps no registration", search::random(400000)),
+          make_scenario<wait_any_gives_up>("wait_any_gives_up",
+                                           "wait_any_for abandoning its when_any vs an input completing",
+                                           search::random(400000)),
+          make_scenario<wait_any_times_out>("wait_any_times_out",
+                                            "wait_any_for with nothing completing: abandons, leaves no registration",
+                                            search::random(100000)),
           make_scenario<timed_wait_vs_complete>("timed_wait_vs_complete",
                                                 "a timed waiter giving up vs set_result: no node left, no use after free",
                                                 search::random(400000)),

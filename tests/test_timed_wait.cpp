@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "tpl/cancellation_token_source.hpp"
-#include "tpl/delay.hpp"
 #include "tpl/run.hpp"
 #include "tpl/task.hpp"
 #include "tpl/task_completion_source.hpp"
@@ -140,15 +139,16 @@ TEST(WaitOnOneWorkerPool, TimedAndCancelableWaitsFromTheOnlyWorkerDoNotDeadlock)
     tpl::wait_all(queued);
     const std::size_t first = tpl::wait_any(queued);
     tpl::cancellation_token_source stop;
-    task<> delayed = tpl::delay(1h);
+    task_completion_source<> pending;
     std::thread canceller([&] { stop.cancel(); });
     bool canceled = false;
     try {
-      delayed.wait(stop.token());
+      pending.task().wait(stop.token());
     } catch (const tpl::operation_canceled&) {
       canceled = true;
     }
     canceller.join();
+    pending.set_result();
     return (gave_up ? 1000 : 0) + (inner_done ? inner.get() : 0) + queued[first].get() * 0 + (canceled ? 1 : 0);
   });
   EXPECT_EQ(outcome.get(), 21);

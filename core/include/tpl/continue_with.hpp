@@ -16,6 +16,7 @@
 // it returns Task<Task<T>>); co_await the inner task, or wrap fn in run().
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <exception>
 #include <stdexcept>
@@ -155,13 +156,15 @@ auto make_continuation(const task<T>& antecedent, Fn&& fn, continuation_options 
 }  // namespace detail
 
 template <class T, class Fn>
-auto continue_with(const task<T>& antecedent, Fn&& fn, continuation_options options = continuation_options::none) {
+  requires std::invocable<std::decay_t<Fn>&, const task<T>&>
+[[nodiscard]] auto continue_with(const task<T>& antecedent, Fn&& fn, continuation_options options = continuation_options::none) {
   return detail::make_continuation(antecedent, std::forward<Fn>(fn), options, detail::ambient_target());
 }
 
 #if !defined(TPL_MODEL_RELACY)
 template <class T, class Fn>
-auto continue_with(const task<T>& antecedent, thread_pool& pool, Fn&& fn,
+  requires std::invocable<std::decay_t<Fn>&, const task<T>&>
+[[nodiscard]] auto continue_with(const task<T>& antecedent, thread_pool& pool, Fn&& fn,
                    continuation_options options = continuation_options::none) {
   return detail::make_continuation(antecedent, std::forward<Fn>(fn), options, detail::scheduling_target{&pool});
 }

@@ -32,7 +32,7 @@ struct delay_state {
 }  // namespace detail
 
 template <class Rep, class Period>
-task<> delay(std::chrono::duration<Rep, Period> duration, const cancellation_token& token = {}) {
+[[nodiscard]] task<> delay(std::chrono::duration<Rep, Period> duration, const cancellation_token& token = {}) {
   if (duration < std::chrono::duration<Rep, Period>::zero()) {
     throw std::invalid_argument("tpl::delay: the duration is negative");
   }

@@ -18,6 +18,7 @@
 // the pool), and the work is not queued.
 #pragma once
 
+#include <concepts>
 #include <exception>
 #include <functional>
 #include <stdexcept>
@@ -253,12 +254,14 @@ auto queue_run(thread_pool& pool, Fn&& fn, cancellation_token token)
 }  // namespace detail
 
 template <class Fn>
-auto run(thread_pool& pool, Fn&& fn, cancellation_token token = {}) {
+  requires std::invocable<std::decay_t<Fn>&>
+[[nodiscard]] auto run(thread_pool& pool, Fn&& fn, cancellation_token token = {}) {
   return detail::queue_run(pool, std::forward<Fn>(fn), std::move(token));
 }
 
 template <class Fn>
-auto run(Fn&& fn, cancellation_token token = {}) {
+  requires std::invocable<std::decay_t<Fn>&>
+[[nodiscard]] auto run(Fn&& fn, cancellation_token token = {}) {
   return detail::queue_run(detail::ambient_pool(), std::forward<Fn>(fn), std::move(token));
 }
 

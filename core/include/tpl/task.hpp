@@ -146,7 +146,7 @@ class task {
   detail::task_awaiter<T> operator co_await() const { return detail::task_awaiter<T>(checked("co_await")); }
 
   template <class... Args>
-  static task from_result(Args&&... args) {
+  [[nodiscard]] static task from_result(Args&&... args) {
     auto* core = new detail::completed_task_core<T>();
     try {
       core->set_value(std::forward<Args>(args)...);
@@ -157,7 +157,7 @@ class task {
     core->state().complete(task_status::ran_to_completion);
     return task(detail::adopt_reference, core);
   }
-  static task from_exception(std::exception_ptr error) {
+  [[nodiscard]] static task from_exception(std::exception_ptr error) {
     if (error == nullptr) throw std::invalid_argument("tpl::task::from_exception: the exception_ptr is null");
     auto* core = new detail::completed_task_core<T>();
     try {
@@ -170,7 +170,7 @@ class task {
     return task(detail::adopt_reference, core);
   }
   // `token`: the token whose cancellation this reports (awaiters get task_canceled carrying it).
-  static task from_canceled(const cancellation_token& token = {}) {
+  [[nodiscard]] static task from_canceled(const cancellation_token& token = {}) {
     auto* core = new detail::completed_task_core<T>();
     try {
       core->set_canceled_outcome(std::make_exception_ptr(task_canceled(token)));
@@ -205,6 +205,6 @@ class task {
 };
 
 // .NET's Task.CompletedTask: a task<> that already ran to completion.
-inline task<> completed_task() { return task<>::from_result(); }
+[[nodiscard]] inline task<> completed_task() { return task<>::from_result(); }
 
 }  // namespace tpl

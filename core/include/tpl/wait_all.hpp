@@ -71,13 +71,13 @@ std::optional<std::size_t> wait_any_until(std::vector<task<T>> tasks, const wait
   when_any_range_core<T>* core = nullptr;
   task<when_any_result<task<T>>> first = make_when_any_of_range(std::move(tasks), &core);
   const wait_outcome outcome = wait_for_completion_until(*first.core(), deadline, token);
-  if (outcome != wait_outcome::completed) {
-    core->abandon();  // removes its registrations, unless an input won meanwhile
-    if (first.core()->state().status() != task_status::ran_to_completion) {
-      if (outcome == wait_outcome::canceled) throw operation_canceled(token);
-      return std::nullopt;
-    }
+  if (outcome != wait_outcome::completed && core->abandon()) {  // removed its registrations
+    if (outcome == wait_outcome::canceled) throw operation_canceled(token);
+    return std::nullopt;
   }
+  // An input won (perhaps while this gave up: completion wins the tie). The winner may still be
+  // writing the result: wait for the combinator itself.
+  wait_for_completion(*first.core());
   return first.core()->value().index;
 }
 

@@ -47,13 +47,18 @@ class when_any_core : public task_core_of<R> {
 
   // Gives up on the inputs (wait_any's timeout): unless an input already won, the combinator
   // ends canceled and its slots are removed. Called by the holder of a handle, after start().
-  void abandon() {
-    // acq_rel: as in arrive(): decides the race with the inputs, and hands the cleanup over.
-    const std::uint32_t previous = phase_.fetch_or(won, std::memory_order_acq_rel);
-    if ((previous & won) != 0) return;
+  // false: an input won first; the combinator is completing (or completed) with it.
+  bool abandon() {
+    // relaxed: only atomicity matters (exactly one of this and the arrivals sees `won` clear).
+    // No data flows through it: start() returned before the caller got its handle, so
+    // registered_count_ and the slots are already visible here; an arrival that loses to this
+    // reads nothing this call writes.
+    const std::uint32_t previous = phase_.fetch_or(won, std::memory_order_relaxed);
+    if ((previous & won) != 0) return false;
     this->set_canceled_outcome();
     this->state().complete(task_status::canceled);
     if ((previous & registered) != 0) remove_registered_slots();
+    return true;
   }
 
  protected:
@@ -77,10 +82,11 @@ class when_any_core : public task_core_of<R> {
       if (!slot.input->state().add_continuation(&slot)) slot.invoke(&slot);  // complete: it arrives now
     }
     registered_count_ = count;
-    // acq_rel: the release half publishes registered_count_ to a winner that sees `registered`;
-    // the acquire half pairs with the winner's release, so a start() that sees `won` cleans up
-    // after the winner's writes.
-    const std::uint32_t previous = phase_.fetch_or(registered, std::memory_order_acq_rel);
+    // release: publishes registered_count_ (and the slots' fields) to a winner whose acquire
+    // fetch_or sees `registered`. No acquire needed: a start() that sees `won` and cleans up
+    // reads only what it wrote itself (the winner writes the result, which start() never reads;
+    // the reference count orders the destruction).
+    const std::uint32_t previous = phase_.fetch_or(registered, std::memory_order_release);
     if ((previous & won) != 0) remove_registered_slots();
     this->release();  // start()'s own reference
   }
@@ -90,10 +96,11 @@ class when_any_core : public task_core_of<R> {
   static constexpr std::uint32_t registered = 2;
 
   void arrive(std::size_t index, task_core& input) {
-    // acq_rel: exactly one arrival (or abandon()) sees `won` clear and completes the
-    // combinator; the release half hands this thread's writes to the cleanup in start(), the
-    // acquire half makes registered_count_ visible when `registered` is already set.
-    const std::uint32_t previous = phase_.fetch_or(won, std::memory_order_acq_rel);
+    // acquire: pairs with start()'s release fetch_or: when `registered` is already set, the
+    // cleanup below reads registered_count_ and the slots start() wrote. Exactly one arrival (or
+    // abandon()) sees `won` clear: atomicity decides that. No release needed: the winner writes
+    // the result after this, and start()'s cleanup never reads it.
+    const std::uint32_t previous = phase_.fetch_or(won, std::memory_order_acquire);
     if ((previous & won) == 0) {
       static_cast<Derived&>(*this).write_winner(index, input);  // a copy of a handle: cannot throw
       this->state().complete(task_status::ran_to_completion);
