@@ -9,7 +9,10 @@
 //                  own cost (create, complete, destroy) is measured alone as `sources only`
 //                  and subtracted in the table
 //   batch(1000)    start 1,000 trivial tasks on the pool and wait for all of them:
-//                  tpl run() + when_all + get(); tpl run() + wait_all; oneTBB run + wait
+//                  tpl run() + when_all + get() and run() + wait_all from the main thread (every
+//                  run goes through the pool's global queue); the same started and awaited on
+//                  a pool worker (its own deque, as oneTBB's arena.execute runs the caller as
+//                  a worker); oneTBB task_group run + wait in a task_arena
 //
 // Worker counts: 1 and 2 by default; TPL_BENCH_WORKERS="1,2,4,8,16" measures others.
 #include <benchmark/benchmark.h>
@@ -99,6 +102,19 @@ int main(int argc, char** argv) {
         check(tpl::when_all(tasks).get().back() == inputs - 1, "tpl run+when_all");
       }
     })->UseRealTime();
+    // As oneTBB's arena.execute does, the batch is started and awaited on a pool worker: the
+    // runs go to its own deque, and its wait runs them (they were pushed after the wait began).
+    benchmark::RegisterBenchmark(bench_name("tpl on a worker", workers).c_str(), [pool](benchmark::State& state) {
+      for (auto _ : state) {
+        const int last = tpl::run(*pool, [pool] {
+                           std::vector<tpl::task<int>> tasks;
+                           tasks.reserve(inputs);
+                           for (int index = 0; index < inputs; ++index) tasks.push_back(tpl::run(*pool, [index] { return index; }));
+                           return tpl::when_all(tasks).get().back();
+                         }).get();
+        check(last == inputs - 1, "tpl on a worker");
+      }
+    })->UseRealTime();
     benchmark::RegisterBenchmark(bench_name("tpl run+wait_all", workers).c_str(), [pool](benchmark::State& state) {
       for (auto _ : state) {
         std::vector<tpl::task<int>> tasks;
@@ -133,7 +149,7 @@ int main(int argc, char** argv) {
   std::printf("\n%-22s %7s %12s %10s\n", "batch(1000)", "workers", "ns/task", "vs oneTBB");
   for (int workers : counts) {
     const double tbb = per_input(bench_name("oneTBB run+wait", workers));
-    for (const char* library : {"tpl run+when_all", "tpl run+wait_all", "oneTBB run+wait"}) {
+    for (const char* library : {"tpl run+when_all", "tpl run+wait_all", "tpl on a worker", "oneTBB run+wait"}) {
       const double each = per_input(bench_name(library, workers));
       std::printf("%-22s %7d %12.1f %9.2fx\n", library, workers, each, each / tbb);
     }

@@ -159,10 +159,10 @@ TEST(ContinueWith, ChainsAndAwaits) {
 
 TEST(ContinueWith, MisuseGetsClearErrors) {
   task<int> empty;
-  EXPECT_THROW(tpl::continue_with(empty, [](const task<int>&) {}), tpl::invalid_operation);
+  EXPECT_THROW((void)tpl::continue_with(empty, [](const task<int>&) {}), tpl::invalid_operation);
   std::function<void(const task<int>&)> null_function;
-  EXPECT_THROW(tpl::continue_with(task<int>::from_result(1), null_function), std::invalid_argument);
-  EXPECT_THROW(tpl::continue_with(task<int>::from_result(1), [](const task<int>&) {},
+  EXPECT_THROW((void)tpl::continue_with(task<int>::from_result(1), null_function), std::invalid_argument);
+  EXPECT_THROW((void)tpl::continue_with(task<int>::from_result(1), [](const task<int>&) {},
                                   continuation_options::not_on_ran_to_completion | continuation_options::only_on_ran_to_completion),
                std::invalid_argument);
 }

@@ -97,11 +97,11 @@ TEST(Run, UnwrappedOuterTaskWaitsForActivationWhileTheInnerRuns) {
 TEST(Run, MisuseGetsClearErrors) {
   tpl::thread_pool pool(1);
   std::function<int()> null_function;
-  EXPECT_THROW(tpl::run(pool, null_function), std::invalid_argument);
+  EXPECT_THROW((void)tpl::run(pool, null_function), std::invalid_argument);
   int (*null_pointer)() = nullptr;
-  EXPECT_THROW(tpl::run(pool, null_pointer), std::invalid_argument);
+  EXPECT_THROW((void)tpl::run(pool, null_pointer), std::invalid_argument);
   pool.shutdown();
-  EXPECT_THROW(tpl::run(pool, [] { return 1; }), tpl::invalid_operation);
+  EXPECT_THROW((void)tpl::run(pool, [] { return 1; }), tpl::invalid_operation);
 }
 
 }  // namespace

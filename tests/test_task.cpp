@@ -95,7 +95,7 @@ TEST(TaskFactories, FromResultExceptionCanceledAndCompletedTask) {
   ASSERT_TRUE(aggregate.has_value());
   ASSERT_EQ(aggregate->inner_exceptions().size(), 1u);
   EXPECT_THROW(std::rethrow_exception(aggregate->inner_exceptions()[0]), std::runtime_error);
-  EXPECT_THROW(task<int>::from_exception(nullptr), std::invalid_argument);
+  EXPECT_THROW((void)task<int>::from_exception(nullptr), std::invalid_argument);
 
   auto canceled = task<int>::from_canceled();
   EXPECT_TRUE(canceled.is_canceled());
