@@ -35,12 +35,7 @@ namespace {
 constexpr int tree_depth = 16;
 constexpr std::int64_t tree_tasks = (std::int64_t{1} << tree_depth) - 1;
 
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "WRONG RESULT: %s\n", what);
-    std::abort();
-  }
-}
+using tpl_bench::check;
 
 // ~1 µs of arithmetic the optimiser cannot remove; returns 1.
 std::int64_t leaf_work(std::int64_t seed) {

@@ -40,12 +40,7 @@ namespace {
 
 constexpr int inputs = 1000;
 
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "WRONG RESULT: %s\n", what);
-    std::abort();
-  }
-}
+using tpl_bench::check;
 
 std::string bench_name(const std::string& what, int workers) { return what + "/workers:" + std::to_string(workers); }
 

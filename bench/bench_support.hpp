@@ -1,15 +1,25 @@
 // What the benchmark programs that compare libraries share: the worker counts to measure
-// (TPL_BENCH_WORKERS) and a reporter that keeps each run's seconds for the summary table.
+// (TPL_BENCH_WORKERS), a reporter that keeps each run's seconds for the summary table, and the
+// result check that aborts a run measuring wrong code.
 #pragma once
 
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <string>
 #include <vector>
 
 namespace tpl_bench {
+
+// Every benchmark checks its result: a wrong one aborts the run (it would time wrong code).
+inline void check(bool ok, const char* what) {
+  if (!ok) {
+    std::fprintf(stderr, "WRONG RESULT: %s\n", what);
+    std::abort();
+  }
+}
 
 // 1 and 2 by default; TPL_BENCH_WORKERS="1,2,4,8,16" measures others (for a bigger machine).
 inline std::vector<int> worker_counts() {

@@ -66,7 +66,7 @@ std::optional<std::size_t> wait_any_until(std::vector<task<T>> tasks, const wait
   // A task that is already complete wins at once, without building a combinator.
   require_valid_inputs("tpl::wait_any", tasks);
   for (std::size_t index = 0; index < tasks.size(); ++index) {
-    if (tasks[index].valid() && tasks[index].is_completed()) return index;
+    if (tasks[index].is_completed()) return index;
   }
   when_any_range_core<T>* core = nullptr;
   task<when_any_result<task<T>>> first = make_when_any_of_range(std::move(tasks), &core);

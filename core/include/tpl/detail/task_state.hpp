@@ -250,8 +250,8 @@ class task_state {
       }
       // acquire: pairs with unlock_continuations()' release: the previous remover's unlinking
       // is visible before this one walks the stack. relaxed on failure: re-checked.
-      if (state_.compare_exchange_weak(word, word | continuations_locked, std::memory_order_acquire,
-                                       std::memory_order_relaxed)) {
+      const std::uint32_t locked = word | continuations_locked;
+      if (state_.compare_exchange_weak(word, locked, std::memory_order_acquire, std::memory_order_relaxed)) {
         return true;
       }
     }
@@ -270,10 +270,11 @@ class task_state {
     for (;;) {
       if (head == nullptr || head == completed_sentinel()) return false;
       if (head == node) {
-        // acquire (both): on failure a push raced in, and the new head's link must be visible;
-        // success needs nothing more (the completer orders after this through the bit).
-        if (continuations_.compare_exchange_strong(head, node->next.load(), std::memory_order_acquire,
-                                                   std::memory_order_acquire)) {
+        // acquire (both): on failure a push raced in, and the new head's link must be visible
+        // (pairs with add_continuation()'s release CAS); success needs nothing more (the
+        // completer orders after this through the bit), but may not be weaker than failure.
+        continuation* below = node->next.load();
+        if (continuations_.compare_exchange_strong(head, below, std::memory_order_acquire, std::memory_order_acquire)) {
           return true;
         }
         continue;  // `node` is now below the new head: walk from there
