@@ -28,6 +28,13 @@
 //                             state's last references, dropped on two threads   full search
 //   poll_sees_prior_writes    a thread polling the token sees what the canceller wrote before
 //                             cancel()                                        full search
+//   free_stack_wraparound     three free nodes; one registrant stalls inside its pop while a
+//                             second takes all three and frees the first again (four stack
+//                             operations: a whole turn of a 2-bit tag); a last registration and
+//                             cancel(): every callback not unregistered runs once
+//                             context bound 1
+//   successive_poppers        one registrant pops, frees and pops again while another pops:
+//                             the popper lock orders each pop after the last      full search
 //   linked_source             a parent is canceled while a registrant registers on a source
 //                             linked to it                                    context bound 3
 #include <optional>
@@ -302,6 +309,91 @@ struct poll_sees_prior_writes : rl::test_suite<poll_sees_prior_writes, 2> {
   }
 };
 
+// The ABA case of a Treiber stack, with the free stack's head at X -> Y -> Z: a pop reads X and
+// its successor Y and stalls; meanwhile X, Y and Z are popped and X pushed back. A pop that
+// then installs Y hands a node a live registration owns to the next registrant, whose callback
+// replaces the live one (which then never runs, and unregister() says it ran).
+struct free_stack_wraparound : rl::test_suite<free_stack_wraparound, 2> {
+  static constexpr int churned = 4;
+  std::optional<cancellation_token_source> source;
+  std::optional<probe> stalled_callback;
+  std::optional<probe> callbacks[churned];
+  std::optional<cancellation_registration> stalled;
+  std::optional<cancellation_registration> registrations[churned];
+  bool first_removed = false;
+
+  void before() {
+    source.emplace();
+    stalled_callback.emplace();
+    for (auto& each : callbacks) each.emplace();
+    first_removed = false;
+    // Three free nodes, X on top: registered in order X, Y, Z... and freed in reverse.
+    cancellation_registration z = source->token().register_callback([] {});
+    cancellation_registration y = source->token().register_callback([] {});
+    cancellation_registration x = source->token().register_callback([] {});
+    RL_ASSERT(x.unregister() && y.unregister() && z.unregister());
+  }
+  void thread(unsigned index) {
+    if (index == 0) {
+      stalled.emplace(register_probe(source->token(), *stalled_callback));
+    } else if (index == 1) {
+      for (int each = 0; each < 3; ++each) registrations[each].emplace(register_probe(source->token(), *callbacks[each]));
+      first_removed = registrations[0]->unregister();
+    }
+  }
+  void after() {
+    // Pops what the stalled pop left on top: after ABA, the node registrations[1] owns.
+    registrations[3].emplace(register_probe(source->token(), *callbacks[3]));
+    source->cancel();
+    RL_ASSERT(stalled_callback->runs.load() == 1);
+    RL_ASSERT(callbacks[0]->runs.load() == (first_removed ? 0 : 1));
+    for (int each = 1; each < churned; ++each) RL_ASSERT(callbacks[each]->runs.load() == 1);
+    stalled.reset();
+    for (auto& each : registrations) each.reset();
+    source.reset();
+    stalled_callback.reset();
+    for (auto& each : callbacks) each.reset();
+  }
+};
+
+// Pops on two threads one after the other: one registrant pops the free node, frees it again
+// (a push writes the node's free_next) and registers again, while another registrant pops. A
+// popper that took the popper lock must see the previous pop's CAS (the lock's acquire and
+// release), or it may read a head popped and pushed back since, and the free_next it reads is
+// a race with the re-push.
+struct successive_poppers : rl::test_suite<successive_poppers, 2> {
+  std::optional<cancellation_token_source> source;
+  std::optional<probe> callbacks[3];
+  std::optional<cancellation_registration> registrations[3];
+  bool first_removed = false;
+
+  void before() {
+    source.emplace();
+    source->token().register_callback([] {}).unregister();  // leaves one free node
+    for (auto& each : callbacks) each.emplace();
+    first_removed = false;
+  }
+  void thread(unsigned index) {
+    if (index == 0) {
+      registrations[0].emplace(register_probe(source->token(), *callbacks[0]));
+      first_removed = registrations[0]->unregister();
+      registrations[1].emplace(register_probe(source->token(), *callbacks[1]));
+    } else {
+      registrations[2].emplace(register_probe(source->token(), *callbacks[2]));
+    }
+  }
+  void after() {
+    source->cancel();
+    RL_ASSERT(first_removed);
+    RL_ASSERT(callbacks[0]->runs.load() == 0);
+    RL_ASSERT(callbacks[1]->runs.load() == 1);
+    RL_ASSERT(callbacks[2]->runs.load() == 1);
+    for (auto& each : registrations) each.reset();
+    source.reset();
+    for (auto& each : callbacks) each.reset();
+  }
+};
+
 struct linked_source : rl::test_suite<linked_source, 2> {
   std::optional<cancellation_token_source> parent;
   std::optional<cancellation_token_source> child;
@@ -357,6 +449,12 @@ int main(int argc, char** argv) {
           make_scenario<poll_sees_prior_writes>("poll_sees_prior_writes",
                                                 "a poller that sees the request sees the canceller's earlier writes",
                                                 search::full()),
+          make_scenario<free_stack_wraparound>(
+              "free_stack_wraparound", "a pop stalls while the free stack turns its tag over (ABA)",
+              search::context_bound(1)),
+          make_scenario<successive_poppers>("successive_poppers",
+                                            "two registrants pop the free stack in turn, one freeing a node between",
+                                            search::random(300000)),
           make_scenario<linked_source>("linked_source", "a parent is canceled while a linked source gets a registration",
                                        search::context_bound(3)),
       },

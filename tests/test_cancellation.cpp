@@ -214,7 +214,7 @@ TEST(CancelAfter, RearmingReplacesTheDeadlineAndDestructionDisarms) {
   source.cancel_after(std::chrono::milliseconds(0));  // replaces the hour with "now"
   canceled.get_future().wait();
   EXPECT_TRUE(source.is_cancellation_requested());
-  EXPECT_THROW(source.cancel_after(std::chrono::milliseconds(-1)), std::invalid_argument);
+  EXPECT_THROW(source.cancel_after(std::chrono::milliseconds(-2)), std::invalid_argument);
 }
 
 TEST(LinkedSource, CanceledWhenAnyParentIsAndNotOtherwise) {

@@ -114,6 +114,7 @@ TEST(WhenAll, EveryFaultOfEveryFaultedInputInInputOrderAndAwaitRethrowsTheFirst)
 
 TEST(WhenAll, CanceledWhenNoInputFaultedButOneWasCanceled) {
   tpl::cancellation_token_source source;
+  source.cancel();
   task<int> canceled = task<int>::from_canceled(source.token());
   task<std::tuple<int, int>> all = tpl::when_all(task<int>::from_result(1), canceled);
   EXPECT_TRUE(all.is_canceled());

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <list>
 #include <numeric>
 #include <set>
@@ -132,6 +134,51 @@ TEST(ParallelFor, EmptyAndSingleRanges) {
   EXPECT_EQ(calls, 7);
 }
 
+// Every index once at the edges of 64-bit types, where a signed count overflows (issue 10:
+// indices were cast to int64_t).
+TEST(ParallelFor, FullWidthRangesVisitEveryIndexOnce) {
+  const std::uint64_t middle = std::uint64_t{1} << 63;
+  std::vector<std::atomic<int>> seen(10);
+  tpl::parallel_for(middle - 5, middle + 5, [&](std::uint64_t index) { seen[index - (middle - 5)].fetch_add(1); },
+                    {nullptr, 1});
+  for (const auto& each : seen) EXPECT_EQ(each.load(), 1);
+
+  std::vector<std::atomic<int>> narrow(256);
+  tpl::parallel_for(std::int8_t{-128}, std::int8_t{127}, [&](std::int8_t index) { narrow[index + 128].fetch_add(1); },
+                    {nullptr, 3});
+  for (int index = 0; index < 255; ++index) EXPECT_EQ(narrow[index].load(), 1) << index;
+  EXPECT_EQ(narrow[255].load(), 0);
+  std::vector<std::atomic<int>> signed_edges(4);
+  const std::int64_t low = std::numeric_limits<std::int64_t>::min();
+  tpl::parallel_for(low, low + 2, [&](std::int64_t index) { signed_edges[index - low].fetch_add(1); });
+  const std::int64_t high = std::numeric_limits<std::int64_t>::max();
+  tpl::parallel_for(high - 2, high, [&](std::int64_t index) { signed_edges[2 + (index - (high - 2))].fetch_add(1); });
+  for (const auto& each : signed_edges) EXPECT_EQ(each.load(), 1);
+}
+
+// Ranges of 2^64 - 1 indices cannot run to the end in a test; their first iterations can: each
+// leaf starts at an index inside the range, and a throwing body stops them all.
+TEST(ParallelFor, RangesOfTwoToTheSixtyFourMinusOneIndicesStartInsideTheRange) {
+  std::atomic<int> calls{0};
+  auto stop_at_once = [&calls](auto) {
+    calls.fetch_add(1);
+    throw std::runtime_error("stop");
+  };
+  EXPECT_THROW(tpl::parallel_for(std::uint64_t{0}, std::numeric_limits<std::uint64_t>::max(), stop_at_once),
+               tpl::aggregate_exception);
+  EXPECT_GE(calls.load(), 1);  // before: nothing ran (the end, cast to int64_t, was -1)
+  std::atomic<bool> outside{false};
+  const std::int64_t low = std::numeric_limits<std::int64_t>::min() + 1;
+  const std::int64_t high = std::numeric_limits<std::int64_t>::max();
+  EXPECT_THROW(tpl::parallel_for(low, high,
+                                 [&](std::int64_t index) {
+                                   if (index < low || index >= high) outside.store(true);
+                                   throw std::runtime_error("stop");
+                                 }),
+               tpl::aggregate_exception);
+  EXPECT_FALSE(outside.load());
+}
+
 TEST(ParallelFor, ExceptionsAreAllCollectedAndEveryStartedBodyEnds) {
   tpl::thread_pool pool(2);
   std::atomic<int> started{0};
@@ -190,6 +237,14 @@ TEST(AggregateException, FlattenAndHandle) {
     EXPECT_EQ(rest.inner_exceptions().size(), 1u);
   }
   EXPECT_NE(std::string(outer.what()).find("one or more errors occurred"), std::string::npos);
+}
+
+TEST(AggregateException, HandleRefusesAnEmptyPredicateEvenWithNoInnerExceptions) {
+  const std::function<bool(const std::exception_ptr&)> empty;
+  tpl::aggregate_exception one({std::make_exception_ptr(std::runtime_error("a"))});
+  EXPECT_THROW(one.handle(empty), std::invalid_argument);
+  tpl::aggregate_exception none(std::vector<std::exception_ptr>{});
+  EXPECT_THROW(none.handle(empty), std::invalid_argument);
 }
 
 }  // namespace

@@ -94,6 +94,20 @@ TEST(Run, UnwrappedOuterTaskWaitsForActivationWhileTheInnerRuns) {
   EXPECT_EQ(outer.get(), 1);
 }
 
+// .NET's Task.Run uses TaskScheduler.Default even on a custom scheduler's thread.
+TEST(Run, WithoutAPoolQueuesToTheDefaultPoolEvenFromACustomPoolsWorker) {
+  tpl::thread_pool custom(1);
+  // The inner task is returned (unwrapped), not waited for inside: a wait on a worker may run
+  // a task that has not started inline, on the waiting worker.
+  tpl::task<bool> on_default = tpl::run(custom, [] {
+    return tpl::run([] { return tpl::thread_pool::default_pool().current_worker() != nullptr; });
+  });
+  EXPECT_TRUE(on_default.get());
+  tpl::task<bool> explicit_pool =
+      tpl::run(custom, [&custom] { return tpl::run(custom, [&custom] { return custom.current_worker() != nullptr; }); });
+  EXPECT_TRUE(explicit_pool.get());
+}
+
 TEST(Run, MisuseGetsClearErrors) {
   tpl::thread_pool pool(1);
   std::function<int()> null_function;

@@ -97,6 +97,12 @@ TEST(TaskFactories, FromResultExceptionCanceledAndCompletedTask) {
   EXPECT_THROW(std::rethrow_exception(aggregate->inner_exceptions()[0]), std::runtime_error);
   EXPECT_THROW((void)task<int>::from_exception(nullptr), std::invalid_argument);
 
+  tpl::cancellation_token_source not_canceled;
+  EXPECT_THROW((void)task<int>::from_canceled(not_canceled.token()), std::invalid_argument);  // .NET's rule
+  EXPECT_THROW((void)task<int>::from_canceled(tpl::cancellation_token::none()), std::invalid_argument);
+  not_canceled.cancel();
+  EXPECT_TRUE(task<int>::from_canceled(not_canceled.token()).is_canceled());
+
   auto canceled = task<int>::from_canceled();
   EXPECT_TRUE(canceled.is_canceled());
   EXPECT_FALSE(canceled.exception().has_value());  // .NET: a canceled task's Exception is null

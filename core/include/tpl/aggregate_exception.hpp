@@ -4,6 +4,7 @@
 
 #include <exception>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,7 +40,10 @@ class aggregate_exception : public std::exception {
 
   // Calls `handled` on each inner exception; those for which it returns false are rethrown
   // together as a new aggregate_exception (.NET's Handle()). Returns normally if all handled.
+  // An empty predicate throws std::invalid_argument (.NET: ArgumentNullException), even when
+  // there is no inner exception to call it on.
   void handle(const std::function<bool(const std::exception_ptr&)>& handled) const {
+    if (!handled) throw std::invalid_argument("tpl::aggregate_exception::handle: the predicate is empty");
     std::vector<std::exception_ptr> unhandled;
     for (const std::exception_ptr& each : inner_) {
       if (!handled(each)) unhandled.push_back(each);

@@ -6,7 +6,8 @@
 //                           aggregate_exception after all have run. A second cancel() returns
 //                           at once (the callbacks ran, or are running on the first caller).
 //   cancel_after(delay)     cancels when `delay` has passed, on a pool thread (the timer thread
-//                           only hands it over); a new call replaces the previous deadline.
+//                           only hands it over); a new call replaces the previous deadline,
+//                           and -1 ms (.NET's Timeout.InfiniteTimeSpan) removes it.
 //                           Exceptions from callbacks then go to the pool's unhandled-exception
 //                           handler, as they crash the process in .NET.
 //   create_linked(t...)     a new source that is canceled when any of the tokens is (at once if
@@ -38,6 +39,7 @@
 #include "tpl/sync/sync.hpp"
 
 #if !defined(TPL_MODEL_RELACY)
+#include "tpl/detail/timeout_argument.hpp"
 #include "tpl/detail/timer_service.hpp"
 #endif
 
@@ -46,10 +48,15 @@ namespace tpl {
 class cancellation_token_source {
  public:
   cancellation_token_source() : state_(new detail::cancellation_state()) {}
-  // .NET's CancellationTokenSource(TimeSpan): cancel_after(delay) at construction.
+  // .NET's CancellationTokenSource(TimeSpan): cancel_after(delay) at construction, except that
+  // a zero delay returns a source already canceled (as .NET's does).
   template <class Rep, class Period>
   explicit cancellation_token_source(std::chrono::duration<Rep, Period> delay) : cancellation_token_source() {
-    cancel_after(delay);
+    if (delay == std::chrono::duration<Rep, Period>::zero()) {
+      (void)state_->cancel();  // nothing is registered yet: no callback runs, none can throw
+    } else {
+      cancel_after(delay);
+    }
   }
 
   cancellation_token_source(const cancellation_token_source&) = delete;
@@ -83,15 +90,18 @@ class cancellation_token_source {
   }
 
 #if !defined(TPL_MODEL_RELACY)
-  // Negative delays throw std::invalid_argument (.NET throws ArgumentOutOfRangeException);
-  // zero cancels on a pool thread as soon as the timer thread sees it.
+  // -1 ms (.NET's Timeout.InfiniteTimeSpan) disarms a pending deadline; any other negative
+  // delay, and NaN, throw std::invalid_argument (.NET throws ArgumentOutOfRangeException).
+  // Zero cancels on a pool thread as soon as the timer thread sees it.
   template <class Rep, class Period>
   void cancel_after(std::chrono::duration<Rep, Period> delay) {
-    if (delay < std::chrono::duration<Rep, Period>::zero()) {
-      throw std::invalid_argument("tpl::cancellation_token_source::cancel_after: the delay is negative");
-    }
+    const bool never = detail::is_infinite_timeout(delay, "tpl::cancellation_token_source::cancel_after");
     detail::cancellation_state_ref state = checked("cancel_after");
     if (state->is_cancellation_requested()) return;  // .NET: no effect once canceled
+    if (never) {
+      if (const std::uint64_t disarmed = take_timer(); disarmed != 0) detail::timer_service::instance().cancel(disarmed);
+      return;
+    }
     const auto due = detail::saturating_deadline(delay);
     const detail::timer_service::timer_id fresh = detail::timer_service::instance().schedule(due, [state] {
       std::vector<std::exception_ptr> errors = state->cancel();

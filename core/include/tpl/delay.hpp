@@ -3,8 +3,10 @@
 // ends canceled as soon as the token is canceled (at once if it already is), and the timer is
 // disarmed.
 //
-// Misuse: a negative duration throws std::invalid_argument (.NET: ArgumentOutOfRangeException).
-// A zero duration gives a completed task, as in .NET.
+// Durations follow .NET's Task.Delay(TimeSpan): -1 ms (Timeout.InfiniteTimeSpan) never elapses
+// (the task completes only by the token's cancellation; no timer is armed); any other negative
+// duration, and NaN, throw std::invalid_argument (.NET: ArgumentOutOfRangeException). A zero
+// duration gives a completed task, as in .NET.
 #pragma once
 
 #include <chrono>
@@ -13,6 +15,7 @@
 #include <utility>
 
 #include "tpl/cancellation_token.hpp"
+#include "tpl/detail/timeout_argument.hpp"
 #include "tpl/detail/timer_service.hpp"
 #include "tpl/task.hpp"
 #include "tpl/task_completion_source.hpp"
@@ -29,15 +32,40 @@ struct delay_state {
   cancellation_registration on_cancel;
 };
 
+// An infinite delay (-1 ms): no timer; only the token can complete it. Its source lives in the
+// token's registration callback, owned by the token's state until the callback runs or the
+// state dies (no registration handle is kept: there is nothing to unregister it on). A state
+// that dies uncanceled leaves the task pending for ever, as .NET's does, not broken.
+struct infinite_delay_state {
+  task_completion_source<> source;
+  infinite_delay_state() = default;
+  infinite_delay_state(const infinite_delay_state&) = delete;
+  infinite_delay_state& operator=(const infinite_delay_state&) = delete;
+  ~infinite_delay_state() { source.forsake(); }
+};
+
+inline task<> delay_until_canceled(const cancellation_token& token) {
+  auto state = std::make_shared<infinite_delay_state>();
+  task<> result = state->source.task();
+  if (!token.can_be_canceled()) return result;  // never completes; the state goes now
+  // The raw state, not the token: a token captured in a callback its own state owns would be
+  // a reference cycle. While the callback runs, cancel() holds a reference.
+  cancellation_state* raw = token.state().get();
+  (void)raw->register_callback([state, raw] {
+    raw->add_reference();
+    state->source.try_set_canceled(cancellation_token(cancellation_state_ref(raw)));
+  });
+  return result;
+}
+
 }  // namespace detail
 
 template <class Rep, class Period>
 [[nodiscard]] task<> delay(std::chrono::duration<Rep, Period> duration, const cancellation_token& token = {}) {
-  if (duration < std::chrono::duration<Rep, Period>::zero()) {
-    throw std::invalid_argument("tpl::delay: the duration is negative");
-  }
+  const bool never = detail::is_infinite_timeout(duration, "tpl::delay");
   if (token.is_cancellation_requested()) return task<>::from_canceled(token);
-  if (duration == std::chrono::duration<Rep, Period>::zero()) return completed_task();
+  if (!never && duration == std::chrono::duration<Rep, Period>::zero()) return completed_task();
+  if (never) return detail::delay_until_canceled(token);
   auto state = std::make_shared<detail::delay_state>();
   task<> result = state->source.task();
   const auto due = detail::saturating_deadline(duration);

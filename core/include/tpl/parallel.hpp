@@ -151,9 +151,9 @@ void invoke_on_worker(pool_worker& worker, std::index_sequence<Index...>, First&
 // Shared by all leaves of one parallel_for.
 template <class Body>
 struct loop_state {
-  loop_state(Body& loop_body, std::int64_t workers) : body(loop_body), worker_count(workers) {}
+  loop_state(Body& loop_body, std::uint64_t workers) : body(loop_body), worker_count(workers) {}
   Body& body;
-  std::int64_t worker_count;
+  std::uint64_t worker_count;
   sync::atomic<bool> failed{false};
   std::mutex errors_mutex;
   std::vector<std::exception_ptr> errors;  // under errors_mutex
@@ -173,16 +173,18 @@ struct loop_state {
   }
 };
 
+// Offsets from the loop's first index, in uint64_t: every integral range, up to [0, 2^64 - 1)
+// and (INT64_MIN, INT64_MAX), has a count that fits, where a signed difference would overflow.
 template <class Body>
-void run_range(pool_worker& worker, loop_state<Body>& state, std::int64_t first, std::int64_t last,
-               std::int64_t grain) {
+void run_range(pool_worker& worker, loop_state<Body>& state, std::uint64_t first, std::uint64_t last,
+               std::uint64_t grain) {
   while (last - first > grain) {
-    const std::int64_t middle = first + (last - first) / 2;
+    const std::uint64_t middle = first + (last - first) / 2;
     auto right_half = [&state, &worker, middle, last, grain] {
       pool_worker& runner = *current_worker();
       // A stolen half means some worker ran dry: split it finer than planned so the work
       // keeps spreading (TBB's auto partitioner does the same on steals).
-      const std::int64_t finer = std::max<std::int64_t>(1, (last - middle) / (2 * state.worker_count));
+      const std::uint64_t finer = std::max<std::uint64_t>(1, (last - middle) / (2 * state.worker_count));
       run_range(runner, state, middle, last, &runner == &worker ? grain : std::min(grain, finer));
     };
     fork_of<decltype(right_half)> child(right_half);
@@ -194,9 +196,9 @@ void run_range(pool_worker& worker, loop_state<Body>& state, std::int64_t first,
     if (child.error) state.record(child.error);
     return;
   }
-  for (std::int64_t index = first; index < last && !state.stop_requested(); ++index) {
+  for (std::uint64_t offset = first; offset < last && !state.stop_requested(); ++offset) {
     try {
-      state.body(index);
+      state.body(offset);
     } catch (...) {
       state.record(std::current_exception());
     }
@@ -234,17 +236,23 @@ void parallel_invoke(Work&&... work) {
 // halves down to a grain: options.grain if set, else about 8 leaves per worker, and a half that
 // gets stolen is split finer (see run_range). Exceptions: see the header comment.
 template <std::integral Index, class Body>
-  requires std::is_invocable_v<Body&, Index>
+  requires(!std::same_as<Index, bool> && std::is_invocable_v<Body&, Index>)
 void parallel_for(Index first, Index last, Body&& body, const parallel_options& options = {}) {
   if (!(first < last)) return;
   thread_pool& pool = detail::choose_pool(options);
-  const std::int64_t begin = static_cast<std::int64_t>(first);
-  const std::int64_t end = static_cast<std::int64_t>(last);
-  auto call = [&body](std::int64_t index) { body(static_cast<Index>(index)); };
-  detail::loop_state<decltype(call)> state(call, static_cast<std::int64_t>(pool.worker_count()));
-  const std::int64_t grain =
-      options.grain > 0 ? options.grain : std::max<std::int64_t>(1, (end - begin) / (8 * state.worker_count));
-  auto root = [&](detail::pool_worker& worker) { detail::run_range(worker, state, begin, end, grain); };
+  // Index arithmetic in Index's unsigned counterpart, which wraps: last - first is the count
+  // for any pair (first < last), and first + offset converts back to the index (modulo 2^N,
+  // which C++20 defines for signed types too).
+  using unsigned_index = std::make_unsigned_t<Index>;
+  const auto origin = static_cast<unsigned_index>(first);
+  const std::uint64_t count = static_cast<unsigned_index>(static_cast<unsigned_index>(last) - origin);
+  auto call = [&body, origin](std::uint64_t offset) {
+    body(static_cast<Index>(static_cast<unsigned_index>(origin + static_cast<unsigned_index>(offset))));
+  };
+  detail::loop_state<decltype(call)> state(call, static_cast<std::uint64_t>(pool.worker_count()));
+  const std::uint64_t grain = options.grain > 0 ? static_cast<std::uint64_t>(options.grain)
+                                                : std::max<std::uint64_t>(1, count / (8 * state.worker_count));
+  auto root = [&](detail::pool_worker& worker) { detail::run_range(worker, state, 0, count, grain); };
   detail::run_on_worker(pool, root);
   if (!state.errors.empty()) throw aggregate_exception(std::move(state.errors));
 }

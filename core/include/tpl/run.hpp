@@ -1,7 +1,8 @@
 // tpl::run — .NET's Task.Run: queue a callable on a pool and get its task.
 //
-//   run(fn)        on the ambient pool: the pool whose worker calls it, else the default pool
-//   run(pool, fn)  on `pool`
+//   run(fn)        on the default pool, from any thread (.NET's Task.Run, which always uses
+//                  TaskScheduler.Default, even from a custom scheduler's thread)
+//   run(pool, fn)  on `pool` (.NET's Task.Factory.StartNew with that scheduler, unwrapped)
 //   run(..., fn, token)  with a cancellation token: if `token` is canceled before fn starts,
 //                  the task ends canceled without running fn (at once, even while it is still
 //                  queued); if fn throws operation_canceled for `token` while `token` is
@@ -262,7 +263,7 @@ template <class Fn>
 template <class Fn>
   requires std::invocable<std::decay_t<Fn>&>
 [[nodiscard]] auto run(Fn&& fn, cancellation_token token = {}) {
-  return detail::queue_run(detail::ambient_pool(), std::forward<Fn>(fn), std::move(token));
+  return detail::queue_run(thread_pool::default_pool(), std::forward<Fn>(fn), std::move(token));
 }
 
 }  // namespace tpl

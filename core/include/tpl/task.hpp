@@ -38,6 +38,7 @@
 #include "tpl/detail/task_awaiter.hpp"
 #include "tpl/detail/task_core.hpp"
 #include "tpl/detail/task_promise.hpp"
+#include "tpl/detail/timeout_argument.hpp"
 #include "tpl/detail/timed_wait.hpp"
 #include "tpl/errors.hpp"
 #include "tpl/task_exceptions.hpp"
@@ -110,15 +111,15 @@ class task {
   }
 
   // wait(token), but for at most `timeout`: false if the task has not completed by then
-  // (.NET's Wait(TimeSpan, CancellationToken)). A zero timeout only looks. A negative one
-  // throws std::invalid_argument (.NET's -1 "infinite" is wait(token)).
+  // (.NET's Wait(TimeSpan, CancellationToken)). A zero timeout only looks; -1 ms (.NET's
+  // Timeout.InfiniteTimeSpan) waits without a limit. Any other negative timeout, and NaN, throw
+  // std::invalid_argument.
   template <class Rep, class Period>
   [[nodiscard]] bool wait_for(std::chrono::duration<Rep, Period> timeout, const cancellation_token& token = {}) const {
     detail::task_core_of<T>& core = checked("wait_for");
-    if (timeout < std::chrono::duration<Rep, Period>::zero()) {
-      throw std::invalid_argument("tpl::task::wait_for: the timeout is negative");
-    }
-    return conclude_wait(core, detail::wait_for_completion_until(core, detail::deadline_after(timeout), token), token);
+    const detail::wait_deadline deadline =
+        detail::is_infinite_timeout(timeout, "tpl::task::wait_for") ? std::nullopt : detail::deadline_after(timeout);
+    return conclude_wait(core, detail::wait_for_completion_until(core, deadline, token), token);
   }
 
   // wait_for() until a point in time of any clock (measured on steady_clock from now).
@@ -126,6 +127,7 @@ class task {
   [[nodiscard]] bool wait_until(std::chrono::time_point<Clock, Duration> deadline, const cancellation_token& token = {}) const {
     detail::task_core_of<T>& core = checked("wait_until");
     const auto left = deadline - Clock::now();
+    detail::require_not_nan(left, "tpl::task::wait_until");
     const detail::wait_deadline steady_deadline =
         left <= decltype(left)::zero() ? detail::wait_deadline(std::chrono::steady_clock::now()) : detail::deadline_after(left);
     return conclude_wait(core, detail::wait_for_completion_until(core, steady_deadline, token), token);
@@ -169,8 +171,22 @@ class task {
     core->state().complete(task_status::faulted);
     return task(detail::adopt_reference, core);
   }
-  // `token`: the token whose cancellation this reports (awaiters get task_canceled carrying it).
-  [[nodiscard]] static task from_canceled(const cancellation_token& token = {}) {
+  // A canceled task. `token`: the token whose cancellation this reports (awaiters get
+  // task_canceled carrying it); as in .NET's Task.FromCanceled, it must be canceled, else
+  // std::invalid_argument. Without a token (a tpl extension) the task carries none().
+  [[nodiscard]] static task from_canceled(const cancellation_token& token) {
+    if (!token.is_cancellation_requested()) {
+      throw std::invalid_argument("tpl::task::from_canceled: the token is not canceled");
+    }
+    return canceled_with(token);
+  }
+  [[nodiscard]] static task from_canceled() { return canceled_with(cancellation_token::none()); }
+
+  // Internal: the shared state (nullptr for an empty handle).
+  [[nodiscard]] detail::task_core_of<T>* core() const noexcept { return core_; }
+
+ private:
+  static task canceled_with(const cancellation_token& token) {
     auto* core = new detail::completed_task_core<T>();
     try {
       core->set_canceled_outcome(std::make_exception_ptr(task_canceled(token)));
@@ -182,10 +198,6 @@ class task {
     return task(detail::adopt_reference, core);
   }
 
-  // Internal: the shared state (nullptr for an empty handle).
-  [[nodiscard]] detail::task_core_of<T>* core() const noexcept { return core_; }
-
- private:
   static bool conclude_wait(detail::task_core_of<T>& core, detail::wait_outcome outcome, const cancellation_token& token) {
     if (outcome == detail::wait_outcome::timed_out) return false;
     if (outcome == detail::wait_outcome::canceled) throw operation_canceled(token);

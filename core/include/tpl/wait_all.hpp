@@ -29,6 +29,7 @@
 #include "tpl/aggregate_exception.hpp"
 #include "tpl/cancellation_token.hpp"
 #include "tpl/detail/task_kind.hpp"
+#include "tpl/detail/timeout_argument.hpp"
 #include "tpl/detail/timed_wait.hpp"
 #include "tpl/operation_canceled.hpp"
 #include "tpl/task.hpp"
@@ -83,10 +84,7 @@ std::optional<std::size_t> wait_any_until(std::vector<task<T>> tasks, const wait
 
 template <class Rep, class Period>
 wait_deadline checked_deadline(const char* operation, std::chrono::duration<Rep, Period> timeout) {
-  if (timeout < std::chrono::duration<Rep, Period>::zero()) {
-    throw std::invalid_argument(std::string(operation) + ": the timeout is negative");
-  }
-  return deadline_after(timeout);
+  return is_infinite_timeout(timeout, operation) ? std::nullopt : deadline_after(timeout);
 }
 
 template <class Range>

@@ -5,9 +5,12 @@
 // Registration nodes never leave the list while the state lives: a node whose registration was
 // removed becomes `free`, goes on a free stack, and a later registration pops it and recycles
 // it in place. So a traversal never meets freed memory (no hazard pointers, no epochs), and
-// the list is as long as the most registrations ever live at once. The free stack's head is a
-// pointer with a 16-bit tag bumped by every push and pop, against ABA (a pop that read node A
-// with successor B, while others popped A and B and pushed A back, would otherwise install B). Each node has one
+// the list is about as long as the most registrations ever live at once. The free stack takes
+// pushes from any thread but pops from one at a time (a try-lock; a registrant that finds
+// another popping allocates a node instead), which rules out ABA without a tag (a pop that read
+// node A with successor B, while others popped A and B and pushed A back, would otherwise
+// install B; a tag in the pointer's spare bits wraps, and breaks with top-byte tagging and
+// 57-bit address spaces: models/model_cancellation.cpp, free_stack_wraparound). Each node has one
 // atomic word: (generation << 3) | status, where the generation is unique per registration,
 // taken from the state's counter, so a stale handle cannot touch a recycled node, and
 // generations order registrations (cancel runs the newest first, as .NET does).
@@ -63,9 +66,9 @@ class registration_node {
   sync::atomic<std::uintptr_t> runner{0};
   // Set before the node is pushed, never changed: the list only grows at its head.
   sync::cell<registration_node*> next{nullptr};
-  // The next node on the free stack while this one is on it. Atomic because a popper may read
-  // it while another thread pops this node and pushes it again (the tag then fails the pop).
-  sync::atomic<registration_node*> free_next{nullptr};
+  // The next node on the free stack while this one is on it: written by the node's pusher
+  // before its release CAS, read by the one popper (pop_free) while the node is on top.
+  sync::cell<registration_node*> free_next{nullptr};
   // Which registration's callback `callback` holds (0: none). Written whenever the callback is
   // stored or released, so the model checker sees each hand-over of the storage.
   sync::cell<std::uint64_t> owner{0};
@@ -230,42 +233,39 @@ class cancellation_state {
     return node;
   }
 
-  static constexpr int tag_shift = 48;  // user-space pointers fit in 48 bits (x86-64, AArch64)
-  static constexpr std::uint64_t pointer_mask = (std::uint64_t{1} << tag_shift) - 1;
-  static registration_node* pointer_of(std::uint64_t tagged) noexcept {
-    return reinterpret_cast<registration_node*>(static_cast<std::uintptr_t>(tagged & pointer_mask));
-  }
-  static std::uint64_t retag(std::uint64_t old_tagged, registration_node* node) noexcept {
-    const std::uint64_t tag = (old_tagged >> tag_shift) + 1;
-    return (tag << tag_shift) | (static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(node)) & pointer_mask);
-  }
-
   void push_free(registration_node* node) {
     // relaxed: the CAS re-checks the head.
-    std::uint64_t head = free_head_.load(std::memory_order_relaxed);
+    registration_node* head = free_head_.load(std::memory_order_relaxed);
     do {
-      // relaxed: published by the release CAS below.
-      node->free_next.store(pointer_of(head), std::memory_order_relaxed);
-      // release: pairs with pop_free()'s acquire: the popper sees free_next, and the callback
-      // storage as unregister() left it (destroyed). relaxed on failure: retried.
-    } while (!free_head_.compare_exchange_weak(head, retag(head, node), std::memory_order_release, std::memory_order_relaxed));
+      node->free_next.store(head);  // published by the release CAS below
+      // release: pairs with pop_free()'s acquire load of the head: the popper sees free_next,
+      // and the callback storage as unregister() left it (destroyed). relaxed on failure:
+      // retried.
+    } while (!free_head_.compare_exchange_weak(head, node, std::memory_order_release, std::memory_order_relaxed));
   }
 
+  // One popper at a time (a try-lock; a registrant that finds it taken allocates instead), so
+  // a pop never meets ABA: between the popper's read of the head and its CAS, other threads
+  // can only push, and a head still equal to the node it read is that same node, still on the
+  // stack, with the successor it read. Pushes stay lock-free.
   registration_node* pop_free() {
-    // acquire: pairs with push_free()'s release CAS (the node's free_next and its storage).
-    std::uint64_t head = free_head_.load(std::memory_order_acquire);
-    for (;;) {
-      registration_node* node = pointer_of(head);
-      if (node == nullptr) return nullptr;
-      // relaxed: the value is only used if the CAS below succeeds, and then the acquire that
-      // read `head` ordered it (the tag proves no push or pop intervened).
-      registration_node* next = node->free_next.load(std::memory_order_relaxed);
-      // acquire: the same pairing as the load above, for the head the CAS finds. acquire on
-      // failure: the retry reads the new head's node.
-      if (free_head_.compare_exchange_weak(head, retag(head, next), std::memory_order_acquire, std::memory_order_acquire)) {
-        return node;
-      }
+    // acquire: pairs with the previous popper's release store below, so this pop's reads of
+    // the head come after that pop's CAS (otherwise a stale head, popped and pushed back since,
+    // could pass the CAS with a stale successor: ABA again).
+    if (popping_.exchange(true, std::memory_order_acquire)) return nullptr;
+    // acquire: pairs with push_free()'s release CAS (the node's free_next and its storage);
+    // the pops' CASes in between are read-modify-writes, which continue that release sequence.
+    registration_node* node = free_head_.load(std::memory_order_acquire);
+    // acquire on failure: the retry reads the new head's node (the same pairing). On success
+    // it adds nothing (the load that found the node acquired it), but a failure order may not
+    // be stronger than the success order in tpl's facade (Relacy would weaken it).
+    while (node != nullptr &&
+           !free_head_.compare_exchange_weak(node, node->free_next.load(), std::memory_order_acquire,
+                                             std::memory_order_acquire)) {
     }
+    // release: pairs with the next popper's acquire exchange above.
+    popping_.store(false, std::memory_order_release);
+    return node;
   }
 
   void push(registration_node* node) {
@@ -312,7 +312,8 @@ class cancellation_state {
   alignas(config::cache_line_size) sync::atomic<std::uint32_t> flags_{0};
   alignas(config::cache_line_size) sync::atomic<registration_node*> head_{nullptr};
   sync::atomic<std::uint64_t> next_generation_{1};
-  sync::atomic<std::uint64_t> free_head_{0};  // tagged pointer: the free stack
+  sync::atomic<registration_node*> free_head_{nullptr};  // the free stack (pushes lock-free, one popper)
+  sync::atomic<bool> popping_{false};                    // the free stack's popper lock
   sync::atomic<std::uint32_t> references_;
 };
 
