@@ -10,7 +10,13 @@ endfunction()
 if(TPL_SANITIZER STREQUAL "thread")
   set(TPL_SANITIZER_FLAGS -fsanitize=thread -fno-omit-frame-pointer)
 elseif(TPL_SANITIZER STREQUAL "address")
-  set(TPL_SANITIZER_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  # UBSan adds float-cast-overflow (NaN or out-of-range floating values converted to integers)
+  # and clang's integer checks: unsigned wrap-around and implicit narrowing or sign changes,
+  # which are not undefined but are almost always bugs in tpl's code. The ignorelist exempts
+  # only code that wraps by design (libstdc++, GoogleTest, RapidCheck) and says why.
+  set(TPL_SANITIZER_FLAGS -fsanitize=address,undefined,float-cast-overflow,integer,implicit-conversion
+                          -fsanitize-ignorelist=${PROJECT_SOURCE_DIR}/sanitizers/ubsan-integer-ignorelist.txt
+                          -fno-sanitize-recover=all -fno-omit-frame-pointer)
 elseif(NOT TPL_SANITIZER STREQUAL "")
   message(FATAL_ERROR "TPL_SANITIZER must be empty, thread or address, not '${TPL_SANITIZER}'")
 endif()

@@ -55,8 +55,8 @@ struct model {
   void cancel(std::size_t source) {
     if (canceled[source]) return;
     canceled[source] = true;
-    for (std::size_t index = registrations.size(); index-- > 0;) {  // newest first
-      model_registration& each = registrations[index];
+    for (std::size_t index = registrations.size(); index > 0; --index) {  // newest first
+      model_registration& each = registrations[index - 1];
       if (each.source != source || !each.pending) continue;
       each.pending = false;
       if (each.child) {

@@ -205,6 +205,36 @@ void run_range(pool_worker& worker, loop_state<Body>& state, std::uint64_t first
   }
 }
 
+// last - first (first < last) as a count, for any integral type, without overflow or
+// wrap-around: up to 2^64 - 1 for [0, UINT64_MAX) and (INT64_MIN, INT64_MAX).
+template <std::integral Index>
+std::uint64_t index_distance(Index first, Index last) noexcept {
+  if constexpr (std::is_signed_v<Index>) {
+    if (first < 0 && last >= 0) {
+      // |first| computed as -(first + 1) + 1, which cannot overflow for first == min().
+      return static_cast<std::uint64_t>(last) + (static_cast<std::uint64_t>(-(first + 1)) + 1);
+    }
+    return static_cast<std::uint64_t>(last - first);  // same sign: the difference fits
+  } else {
+    return static_cast<std::uint64_t>(last) - static_cast<std::uint64_t>(first);
+  }
+}
+
+// first + offset, for an offset below index_distance(first, last): the index it names.
+template <std::integral Index>
+Index index_at(Index first, std::uint64_t offset) noexcept {
+  if constexpr (std::is_signed_v<Index>) {
+    if (first < 0) {
+      const std::uint64_t to_zero = static_cast<std::uint64_t>(-(first + 1)) + 1;  // |first|
+      // Below zero: offset < |first| fits in Index, and so does the sum. From zero on: the
+      // index is offset - |first|, below last.
+      if (offset < to_zero) return static_cast<Index>(first + static_cast<Index>(offset));
+      return static_cast<Index>(offset - to_zero);
+    }
+  }
+  return static_cast<Index>(static_cast<std::uint64_t>(first) + offset);  // at most last: no wrap
+}
+
 }  // namespace detail
 
 // Runs every callable, potentially in parallel, and returns when all have run. Exceptions:
@@ -240,15 +270,8 @@ template <std::integral Index, class Body>
 void parallel_for(Index first, Index last, Body&& body, const parallel_options& options = {}) {
   if (!(first < last)) return;
   thread_pool& pool = detail::choose_pool(options);
-  // Index arithmetic in Index's unsigned counterpart, which wraps: last - first is the count
-  // for any pair (first < last), and first + offset converts back to the index (modulo 2^N,
-  // which C++20 defines for signed types too).
-  using unsigned_index = std::make_unsigned_t<Index>;
-  const auto origin = static_cast<unsigned_index>(first);
-  const std::uint64_t count = static_cast<unsigned_index>(static_cast<unsigned_index>(last) - origin);
-  auto call = [&body, origin](std::uint64_t offset) {
-    body(static_cast<Index>(static_cast<unsigned_index>(origin + static_cast<unsigned_index>(offset))));
-  };
+  const std::uint64_t count = detail::index_distance(first, last);
+  auto call = [&body, first](std::uint64_t offset) { body(detail::index_at(first, offset)); };
   detail::loop_state<decltype(call)> state(call, static_cast<std::uint64_t>(pool.worker_count()));
   const std::uint64_t grain = options.grain > 0 ? static_cast<std::uint64_t>(options.grain)
                                                 : std::max<std::uint64_t>(1, count / (8 * state.worker_count));
