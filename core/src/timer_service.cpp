@@ -12,7 +12,9 @@ namespace tpl::detail {
 namespace {
 
 // A due callback goes to the default pool. If the pool refuses (it is shutting down) or cannot
-// queue it (no memory), it runs here on the timer thread rather than being lost.
+// queue it (no memory), it runs here on the timer thread rather than being lost, and what it
+// throws goes to the pool's unhandled-exception handler, as it would have on the pool: nothing
+// may escape the timer thread (std::terminate).
 void dispatch_to_default_pool(timer_service::callback& due) {
   try {
     thread_pool::default_pool().submit(timer_service::callback(due));  // a copy: kept if refused
@@ -20,7 +22,11 @@ void dispatch_to_default_pool(timer_service::callback& due) {
   } catch (...) {
     // refused or out of memory: `due` is still whole
   }
-  due();
+  try {
+    due();
+  } catch (...) {
+    thread_pool::default_pool().report_unhandled(std::current_exception());
+  }
 }
 
 }  // namespace

@@ -103,7 +103,7 @@ class cancelable_run_core : public task_core_of<R>, public work_item {
     if (registration_.unregister()) this->release();
     if (!started) return start_result::already_completed;
     if (token_.is_cancellation_requested()) {
-      this->set_canceled_outcome(std::make_exception_ptr(task_canceled(token_)));
+      this->set_canceled_outcome(make_task_canceled(token_));  // cannot throw
       return start_result::complete_canceled;
     }
     return start_result::run_fn;
@@ -115,7 +115,7 @@ class cancelable_run_core : public task_core_of<R>, public work_item {
       throw;
     } catch (const operation_canceled& canceled) {
       if (token_.can_be_canceled() && canceled.token() == token_ && token_.is_cancellation_requested()) {
-        this->set_canceled_outcome(std::make_exception_ptr(task_canceled(token_)));
+        this->set_canceled_outcome(make_task_canceled(token_));  // cannot throw
         return;
       }
       this->add_error(std::current_exception());

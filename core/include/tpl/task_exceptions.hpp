@@ -4,6 +4,7 @@
 // own header.)
 #pragma once
 
+#include <exception>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -20,6 +21,21 @@ class task_canceled : public operation_canceled {
   explicit task_canceled(cancellation_token token = {})
       : operation_canceled("tpl::task_canceled: a task was canceled", std::move(token)) {}
 };
+
+namespace detail {
+
+// A task_canceled carrying `token`, ready to record as a canceled task's outcome, or nullptr
+// when there is no memory to build it (the task still ends canceled, and a plain task_canceled
+// is made when it is needed): for paths that must not throw.
+inline std::exception_ptr make_task_canceled(const cancellation_token& token) noexcept {
+  try {
+    return std::make_exception_ptr(task_canceled(token));
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+}  // namespace detail
 
 // The fault of a task whose task_completion_source was destroyed without completing it (like
 // std::future_errc::broken_promise). .NET would leave such a task incomplete for ever; here its

@@ -52,7 +52,7 @@ bool wait_all_until(const std::vector<task<T>>& tasks, const wait_deadline& dead
     task_core& core = *each.core();
     if (core.state().status() == task_status::faulted) {
       core.state().mark_exception_observed();
-      failures.insert(failures.end(), core.errors().begin(), core.errors().end());
+      core.errors().append_to(failures);
     } else if (core.state().status() == task_status::canceled) {
       failures.push_back(core.cancellation());
     }

@@ -35,9 +35,11 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <new>
 #include <utility>
 #include <vector>
 
@@ -184,30 +186,37 @@ class cancellation_state {
   // registration first, each exactly once. Returns the exceptions they threw, in the order
   // they ran. A second call (or a concurrent one that lost) returns at once with none.
   std::vector<std::exception_ptr> cancel() {
+    // Everything this needs is allocated before the flag is set: once it is set a retry does
+    // nothing, so a bad_alloc after it would strand every callback (issue 10). A failure here
+    // throws to the caller and leaves the source uncanceled.
+    const std::size_t room = listed_nodes() + unlisted_room;
+    std::vector<candidate> candidates;
+    candidates.reserve(room);
+    std::vector<std::exception_ptr> errors;
+    errors.reserve(room);
     // seq_cst: the canceller's write in the Dekker pattern with register_callback(); pairs
     // with its seq_cst flag load. (acquire/release come with it.)
     if ((flags_.fetch_or(cancel_requested, std::memory_order_seq_cst) & cancel_requested) != 0) return {};
-    struct candidate {
-      registration_node* node;
-      std::uint64_t generation;
-    };
-    std::vector<candidate> candidates;
+    bool out_of_room = false;
     // seq_cst: the canceller's read of the list in the Dekker pattern (after the fetch_or
     // in the total order); also acquires the pushed nodes' fields.
     for (registration_node* node = head_.load(std::memory_order_seq_cst); node != nullptr; node = node->next.load()) {
       // seq_cst: the canceller's read of each node's arming in the Dekker pattern.
       const std::uint64_t word = node->word.load(std::memory_order_seq_cst);
-      if (registration_node::status_of(word) == registration_node::armed) {
-        candidates.push_back({node, registration_node::generation_of(word)});
+      if (registration_node::status_of(word) != registration_node::armed) continue;
+      if (candidates.size() == candidates.capacity()) {
+        out_of_room = true;  // more nodes were pushed since they were counted: run them below
+        continue;
       }
+      candidates.push_back({node, registration_node::generation_of(word)});
     }
     std::sort(candidates.begin(), candidates.end(),
               [](const candidate& left, const candidate& right) { return left.generation > right.generation; });
-    std::vector<std::exception_ptr> errors;
     for (const candidate& each : candidates) {
       if (!try_start(each.node, each.generation)) continue;  // unregistered meanwhile
       if (std::exception_ptr error = run_started(each.node, each.generation)) errors.push_back(std::move(error));
     }
+    if (out_of_room) run_the_rest(errors);
     return errors;
   }
 
@@ -223,6 +232,43 @@ class cancellation_state {
   }
 
  private:
+  struct candidate {
+    registration_node* node;
+    std::uint64_t generation;
+  };
+  // Room cancel() reserves beyond the nodes it counted, for nodes pushed by registrations that
+  // race it (each of those registrants also sees the flag and races for its own callback).
+  static constexpr std::size_t unlisted_room = 8;
+
+  // About how many nodes the list holds (a bound for cancel()'s reservations, not exact: it
+  // may grow meanwhile, and a relaxed read may lag; cancel() copes with more).
+  std::size_t listed_nodes() const {
+    // relaxed: a size hint; no data is read through it.
+    return listed_.load(std::memory_order_relaxed);
+  }
+
+  // cancel()'s fallback when more armed nodes turned up than it had room for (registrations
+  // that raced it by more than unlisted_room, all pushing new nodes): the rest run in list
+  // order, newest push first, without allocating. Their order against cancel() was
+  // unspecified anyway. An exception beyond the reserved room is kept only if the vector can
+  // still grow (an allocation failure there, with that many racing registrations that throw,
+  // is the one place an exception can be dropped).
+  void run_the_rest(std::vector<std::exception_ptr>& errors) {
+    // seq_cst: as cancel()'s traversal.
+    for (registration_node* node = head_.load(std::memory_order_seq_cst); node != nullptr; node = node->next.load()) {
+      const std::uint64_t word = node->word.load(std::memory_order_seq_cst);  // seq_cst: as cancel()'s
+      if (registration_node::status_of(word) != registration_node::armed) continue;
+      const std::uint64_t generation = registration_node::generation_of(word);
+      if (!try_start(node, generation)) continue;
+      if (std::exception_ptr error = run_started(node, generation)) {
+        try {
+          errors.push_back(std::move(error));
+        } catch (const std::bad_alloc&) {
+        }
+      }
+    }
+  }
+
   // Recycles a free node for `generation` (now claimed by the caller), or nullptr.
   registration_node* claim_free_node(std::uint64_t generation) {
     registration_node* node = pop_free();
@@ -269,6 +315,8 @@ class cancellation_state {
   }
 
   void push(registration_node* node) {
+    // relaxed: a size hint for cancel() (listed_nodes()), counted before the node is listed.
+    listed_.fetch_add(1, std::memory_order_relaxed);
     // relaxed: the CAS re-checks the head.
     registration_node* head = head_.load(std::memory_order_relaxed);
     do {
@@ -312,6 +360,7 @@ class cancellation_state {
   alignas(config::cache_line_size) sync::atomic<std::uint32_t> flags_{0};
   alignas(config::cache_line_size) sync::atomic<registration_node*> head_{nullptr};
   sync::atomic<std::uint64_t> next_generation_{1};
+  sync::atomic<std::size_t> listed_{0};  // nodes pushed on the list (never removed while the state lives)
   sync::atomic<registration_node*> free_head_{nullptr};  // the free stack (pushes lock-free, one popper)
   sync::atomic<bool> popping_{false};                    // the free stack's popper lock
   sync::atomic<std::uint32_t> references_;

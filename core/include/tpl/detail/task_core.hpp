@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <exception>
 #include <optional>
 #include <type_traits>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "tpl/aggregate_exception.hpp"
+#include "tpl/detail/error_list.hpp"
 #include "tpl/detail/task_state.hpp"
 #include "tpl/detail/work_item.hpp"
 #include "tpl/task_exceptions.hpp"
@@ -43,25 +45,32 @@ class task_core {
     if (!state_.release_reference()) return;
     // The reference count's acq_rel ordered every owner's use (and the completion) before here.
     if (state_.status() == task_status::faulted && !state_.exception_was_observed()) {
-      report_unobserved(aggregate_exception(errors_));
+      try {
+        report_unobserved(aggregate_exception(errors_.to_vector()));
+      } catch (...) {
+        // No memory to build the aggregate: say so on stderr rather than terminate (release()
+        // is noexcept) or stay silent.
+        std::fputs("tpl: a faulted task's exception was never observed (no memory to describe it)\n", stderr);
+      }
     }
     destroy_without_recursion(this);
   }
 
   // --- Outcome, written by the completer only (before publishing) -------------------------
+  // The first error never allocates (error_list.hpp); a later one may throw std::bad_alloc.
   void add_error(std::exception_ptr error) { errors_.push_back(std::move(error)); }
-  void set_errors(std::vector<std::exception_ptr> errors) { errors_ = std::move(errors); }
+  void set_errors(std::vector<std::exception_ptr> errors) { errors_.assign(std::move(errors)); }
+  // A copy of another task's errors; if copying throws, this task's errors are left as they were.
+  void copy_errors(const error_list& errors) {
+    error_list copy = errors;
+    errors_ = std::move(copy);
+  }
   // Canceled, optionally with the task_canceled to report (it carries the token); without
   // one, a plain task_canceled is made when it is needed.
   void set_canceled_outcome(std::exception_ptr cancellation = nullptr) noexcept {
     canceled_ = true;
     errors_.clear();
-    if (!cancellation) return;
-    try {
-      errors_.push_back(std::move(cancellation));
-    } catch (...) {
-      // No memory: the task still ends canceled; a plain task_canceled is made when needed.
-    }
+    errors_.push_back(std::move(cancellation));  // into the empty list's first slot: no allocation
   }
   // The final status the written outcome stands for.
   [[nodiscard]] task_status outcome_status() const noexcept {
@@ -70,7 +79,7 @@ class task_core {
   }
 
   // --- Reading the outcome (only after a final status was seen) ---------------------------
-  [[nodiscard]] const std::vector<std::exception_ptr>& errors() const noexcept { return errors_; }
+  [[nodiscard]] const error_list& errors() const noexcept { return errors_; }
 
   // The work item that runs this task when it is queued (run()'s tasks), or nullptr. A pool
   // worker that blocks on the task runs it inline if it is still the newest item of its deque.
@@ -121,7 +130,7 @@ class task_core {
     const task_status status = state_.status();
     if (status == task_status::faulted) {
       state_.mark_exception_observed();
-      throw aggregate_exception(errors_);
+      throw aggregate_exception(errors_.to_vector());
     }
     if (status == task_status::canceled) {
       throw aggregate_exception({cancellation()});
@@ -132,7 +141,7 @@ class task_core {
   [[nodiscard]] std::optional<aggregate_exception> exception_if_faulted() {
     if (state_.status() != task_status::faulted) return std::nullopt;
     state_.mark_exception_observed();
-    return aggregate_exception(errors_);
+    return aggregate_exception(errors_.to_vector());
   }
 
  protected:
@@ -177,7 +186,7 @@ class task_core {
 #if !defined(TPL_MODEL_RELACY)
   task_core* next_to_destroy_ = nullptr;  // link in this thread's destruction queue
 #endif
-  std::vector<std::exception_ptr> errors_;  // faulted: at least one; canceled: none or its task_canceled
+  error_list errors_;  // faulted: at least one; canceled: none or its task_canceled
   bool canceled_ = false;
   bool inline_claimable_ = false;  // see claim_and_run_inline()
   // Where this task's queued work item lies relative to this object (0: it has none). An
@@ -230,7 +239,7 @@ void copy_outcome(task_core_of<T>& from, task_core_of<T>& to) {
       break;
     case task_status::faulted:
       from.state().mark_exception_observed();
-      to.set_errors(from.errors());
+      to.copy_errors(from.errors());
       break;
     default:
       to.set_canceled_outcome(from.cancellation());

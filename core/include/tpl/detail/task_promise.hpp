@@ -89,7 +89,7 @@ class task_promise_base : public task_core_of<T> {
       this->set_canceled_outcome(std::current_exception());
     } catch (const operation_canceled& canceled) {
       // Awaiters of a canceled task get task_canceled (with the same token), as in .NET.
-      this->set_canceled_outcome(std::make_exception_ptr(task_canceled(canceled.token())));
+      this->set_canceled_outcome(make_task_canceled(canceled.token()));  // cannot throw
     } catch (...) {
       this->add_error(std::current_exception());
     }

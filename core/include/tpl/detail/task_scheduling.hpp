@@ -13,6 +13,7 @@
 #pragma once
 
 #include <coroutine>
+#include <new>
 
 #include "tpl/detail/work_item.hpp"
 
@@ -48,11 +49,16 @@ inline thread_pool& ambient_pool() {
 }
 
 // Queues `item` on `pool` (a worker of it pushes to its own deque); runs it inline when the
-// pool no longer accepts work from outside.
+// pool no longer accepts work from outside, or when there is no memory to queue it (a deque
+// that must grow, the injection queue): a submit that throws has queued nothing, and task code
+// calls this where a lost item would strand its awaiters (a completion source's continuations,
+// a coroutine's final step: issue 10).
 inline void queue_to_pool(thread_pool& pool, work_item* item) {
   try {
     pool.submit_item(item);
   } catch (const invalid_operation&) {
+    item->run(item, false);
+  } catch (const std::bad_alloc&) {
     item->run(item, false);
   }
 }

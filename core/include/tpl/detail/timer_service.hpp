@@ -107,19 +107,22 @@ class timer_service {
     return true;
   }
 
-  // The timer thread's step: takes every callback due at `now` out of the queue under the
-  // lock, then dispatches them and drops the batch outside it.
+  // The timer thread's step: takes each callback due at `now` out of the queue under the
+  // lock, one at a time, then dispatches it and drops it outside the lock. One at a time, so
+  // that the step allocates nothing: a batch vector's growth could throw bad_alloc on the timer
+  // thread, which has no caller to throw to (issue 10).
   void fire_due(clock::time_point now) {
-    std::vector<callback> due;
-    {
-      sync::lock_guard lock(mutex_);
-      while (!by_deadline_.empty() && by_deadline_.begin()->first.first <= now) {
-        due.push_back(std::move(by_deadline_.begin()->second));
+    for (;;) {
+      callback due;
+      {
+        sync::lock_guard lock(mutex_);
+        if (by_deadline_.empty() || by_deadline_.begin()->first.first > now) return;
+        due = std::move(by_deadline_.begin()->second);  // a move: no allocation
         due_of_.erase(by_deadline_.begin()->first.second);
         by_deadline_.erase(by_deadline_.begin());
       }
+      dispatch_(due);
     }
-    for (callback& each : due) dispatch_(each);
   }
 
   // Timers waiting (for tests).

@@ -39,7 +39,7 @@ bool write_failures_of(task_core_of<R>& combinator, std::span<task_core* const> 
     const task_status status = input->state().status();
     if (status == task_status::faulted) {
       input->state().mark_exception_observed();  // it travels on in the combinator's aggregate
-      errors.insert(errors.end(), input->errors().begin(), input->errors().end());
+      input->errors().append_to(errors);
     } else if (status == task_status::canceled && first_canceled == nullptr) {
       first_canceled = input;
     }
