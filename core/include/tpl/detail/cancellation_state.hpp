@@ -302,12 +302,11 @@ class cancellation_state {
     // acquire: pairs with push_free()'s release CAS (the node's free_next and its storage);
     // the pops' CASes in between are read-modify-writes, which continue that release sequence.
     registration_node* node = free_head_.load(std::memory_order_acquire);
-    // acquire on failure: the retry reads the new head's node (the same pairing). On success
-    // it adds nothing (the load that found the node acquired it), but a failure order may not
-    // be stronger than the success order in tpl's facade (Relacy would weaken it).
     while (node != nullptr &&
-           !free_head_.compare_exchange_weak(node, node->free_next.load(), std::memory_order_acquire,
-                                             std::memory_order_acquire)) {
+           // acquire on failure: pairs with push_free()'s release CAS, as the load above (the
+           // retry reads the new head's node). On success it adds nothing (the load that found
+           // the node acquired it), but the facade forbids a failure order above the success one.
+           !free_head_.compare_exchange_weak(node, node->free_next.load(), std::memory_order_acquire, std::memory_order_acquire)) {
     }
     // release: pairs with the next popper's acquire exchange above.
     popping_.store(false, std::memory_order_release);

@@ -248,9 +248,9 @@ class task_state {
         word = state_.load(std::memory_order_relaxed);  // relaxed: the CAS re-checks
         continue;
       }
+      const std::uint32_t locked = word | continuations_locked;
       // acquire: pairs with unlock_continuations()' release: the previous remover's unlinking
       // is visible before this one walks the stack. relaxed on failure: re-checked.
-      const std::uint32_t locked = word | continuations_locked;
       if (state_.compare_exchange_weak(word, locked, std::memory_order_acquire, std::memory_order_relaxed)) {
         return true;
       }
@@ -270,10 +270,10 @@ class task_state {
     for (;;) {
       if (head == nullptr || head == completed_sentinel()) return false;
       if (head == node) {
+        continuation* below = node->next.load();
         // acquire (both): on failure a push raced in, and the new head's link must be visible
         // (pairs with add_continuation()'s release CAS); success needs nothing more (the
         // completer orders after this through the bit), but may not be weaker than failure.
-        continuation* below = node->next.load();
         if (continuations_.compare_exchange_strong(head, below, std::memory_order_acquire, std::memory_order_acquire)) {
           return true;
         }
