@@ -34,10 +34,10 @@ TEST(ProcessScenarios, DelaysCanceledAtExpiryNeverHangTheTimer) {
 }
 
 // Bug 1: a failed allocation in schedule() left an orphan deadline entry.
-// Not under a sanitizer: the injection replaces the global operator new, which sanitizer
-// runtimes define themselves.
+// Not under ThreadSanitizer: the injection replaces the global operator new, which TSan's
+// runtime defines itself (ASan's lets a program replace it).
 TEST(ProcessScenarios, TimerScheduleKeepsItsMapsInStepWhenAllocationFails) {
-#if TPL_UNDER_SANITIZER
+#if TPL_UNDER_TSAN
   GTEST_SKIP() << "allocation-failure injection needs its own operator new";
 #else
   expect_clean_exit(run_scenario("timer_schedule_out_of_memory"));
@@ -45,9 +45,9 @@ TEST(ProcessScenarios, TimerScheduleKeepsItsMapsInStepWhenAllocationFails) {
 }
 
 // Issue 10: cancel() set its flag before allocating, so a failed allocation stranded every
-// callback. Not under a sanitizer, as above.
+// callback. Not under ThreadSanitizer, as above.
 TEST(ProcessScenarios, CancelUnderAllocationFailureRunsEveryCallbackOrNone) {
-#if TPL_UNDER_SANITIZER
+#if TPL_UNDER_TSAN
   GTEST_SKIP() << "allocation-failure injection needs its own operator new";
 #else
   expect_clean_exit(run_scenario("cancel_out_of_memory"));

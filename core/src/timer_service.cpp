@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <exception>
+#include <memory>
 #include <mutex>
 
 #include "tpl/thread_pool.hpp"
@@ -57,16 +58,18 @@ timer_service& timer_service::instance() {
   // work to a pool that stopped.
   static timer_service& service = []() -> timer_service& {
     (void)thread_pool::default_pool();
-    auto* created = new timer_service(&dispatch_to_default_pool);
     process_timer& process = the_process_timer();
+    // Owned until it is published: if the thread cannot start (no memory, no threads), the
+    // service is freed, the exception reaches the caller, and the next call tries again.
+    auto created = std::make_unique<timer_service>(&dispatch_to_default_pool);
     std::lock_guard lock(process.mutex);
     if (process.exiting) {
       created->stop();  // refuses every schedule(): the delay ends broken_promise, never hangs
     } else {
       created->start_thread();
     }
-    process.service = created;
-    return *created;
+    process.service = created.get();
+    return *created.release();
   }();
   return service;
 }

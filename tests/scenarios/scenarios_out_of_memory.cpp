@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <new>
 
-#include "failing_allocator.hpp"
+#include "support/failing_allocator.hpp"
 #include "scenarios.hpp"
 #include "tpl/cancellation_token_source.hpp"
 

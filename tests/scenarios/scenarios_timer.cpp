@@ -7,7 +7,7 @@
 #include <new>
 #include <vector>
 
-#include "failing_allocator.hpp"
+#include "support/failing_allocator.hpp"
 #include "scenarios.hpp"
 #include "tpl/detail/timer_service.hpp"
 #include "tpl/cancellation_token_source.hpp"

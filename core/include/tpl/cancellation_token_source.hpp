@@ -104,7 +104,8 @@ class cancellation_token_source {
     }
     const auto due = detail::saturating_deadline(delay);
     const detail::timer_service::timer_id fresh = detail::timer_service::instance().schedule(due, [state] {
-      std::vector<std::exception_ptr> errors = state->cancel();
+      // No caller to throw bad_alloc to, and no retry: cancel even without working memory.
+      std::vector<std::exception_ptr> errors = state->cancel(detail::cancellation_state::without_memory::cancel_anyway);
       if (!errors.empty()) throw aggregate_exception(std::move(errors));
     });
     // relaxed: only the exchange's atomicity matters: each armed id is taken by exactly one
@@ -139,7 +140,8 @@ class cancellation_token_source {
     if (!parent.can_be_canceled()) return;
     detail::cancellation_state_ref child = state_;
     links_.push_back(parent.register_callback([child] {
-      std::vector<std::exception_ptr> errors = child->cancel();
+      // The parent is canceled already and will not retry: cancel even without working memory.
+      std::vector<std::exception_ptr> errors = child->cancel(detail::cancellation_state::without_memory::cancel_anyway);
       if (!errors.empty()) throw aggregate_exception(std::move(errors));  // joins the parent's aggregate
     }));
   }

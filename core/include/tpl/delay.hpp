@@ -69,7 +69,14 @@ template <class Rep, class Period>
   auto state = std::make_shared<detail::delay_state>();
   task<> result = state->source.task();
   const auto due = detail::saturating_deadline(duration);
-  state->timer = detail::timer_service::instance().schedule(due, [state] { state->source.try_set_result(); });
+  try {
+    state->timer = detail::timer_service::instance().schedule(due, [state] { state->source.try_set_result(); });
+  } catch (...) {
+    // The caller gets the exception and never sees the task: give the source up quietly
+    // rather than fault the task with broken_promise, which no one could observe.
+    state->source.forsake();
+    throw;
+  }
   if (token.can_be_canceled()) {
     // Registered after the timer id is stored: the callback may run at once, here.
     detail::delay_state* raw = state.get();

@@ -34,7 +34,8 @@ inline cancellation_token_source linked_source(const std::stop_token& stop) {
     void operator()() const {
       // Runs inside request_stop(); a std::stop_callback must not throw, so a tpl callback's
       // exception ends here, as an unhandled exception on the stopping thread would.
-      std::vector<std::exception_ptr> errors = token.state()->cancel();
+      // No caller to throw bad_alloc to: cancel even without working memory.
+      std::vector<std::exception_ptr> errors = token.state()->cancel(detail::cancellation_state::without_memory::cancel_anyway);
       if (!errors.empty()) std::terminate();
     }
   };

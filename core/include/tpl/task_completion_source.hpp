@@ -161,7 +161,10 @@ class task_completion_source {
   }
   bool try_set_canceled(const cancellation_token& token = {}) {
     detail::source_task_core<T>& core = checked("try_set_canceled");
-    std::exception_ptr cancellation = std::make_exception_ptr(task_canceled(token));  // before the race
+    // Before the race. Without memory for it the task still ends canceled (a plain task_canceled
+    // is made when an awaiter needs one): a cancellation callback that completes a source, such
+    // as delay()'s, must not strand the task for want of a few bytes (issue 10).
+    std::exception_ptr cancellation = detail::make_task_canceled(token);
     if (!core.state().try_reserve_completion()) return false;
     core.set_canceled_outcome(std::move(cancellation));
     core.finish();

@@ -182,18 +182,31 @@ class cancellation_state {
     }
   }
 
+  // What cancel() does when it cannot allocate its working room.
+  enum class without_memory {
+    throw_to_caller,  // throw std::bad_alloc and leave the source uncanceled (a retry can work)
+    cancel_anyway,    // cancel: for cancels no caller waits on (cancel_after's timer, a link
+                      // from a parent source), where a throw would lose the cancellation
+  };
+
   // Requests cancellation and runs every registered callback on this thread, newest
   // registration first, each exactly once. Returns the exceptions they threw, in the order
   // they ran. A second call (or a concurrent one that lost) returns at once with none.
-  std::vector<std::exception_ptr> cancel() {
+  std::vector<std::exception_ptr> cancel(without_memory if_no_memory = without_memory::throw_to_caller) {
     // Everything this needs is allocated before the flag is set: once it is set a retry does
     // nothing, so a bad_alloc after it would strand every callback (issue 10). A failure here
-    // throws to the caller and leaves the source uncanceled.
+    // throws to the caller and leaves the source uncanceled; or, with cancel_anyway, cancels
+    // with no room: every callback then runs through run_the_rest() (list order, and an
+    // exception is kept only if the vector can still grow).
     const std::size_t room = listed_nodes() + unlisted_room;
     std::vector<candidate> candidates;
-    candidates.reserve(room);
     std::vector<std::exception_ptr> errors;
-    errors.reserve(room);
+    try {
+      candidates.reserve(room);
+      errors.reserve(room);
+    } catch (const std::bad_alloc&) {
+      if (if_no_memory == without_memory::throw_to_caller) throw;
+    }
     // seq_cst: the canceller's write in the Dekker pattern with register_callback(); pairs
     // with its seq_cst flag load. (acquire/release come with it.)
     if ((flags_.fetch_or(cancel_requested, std::memory_order_seq_cst) & cancel_requested) != 0) return {};
@@ -205,7 +218,8 @@ class cancellation_state {
       const std::uint64_t word = node->word.load(std::memory_order_seq_cst);
       if (registration_node::status_of(word) != registration_node::armed) continue;
       if (candidates.size() == candidates.capacity()) {
-        out_of_room = true;  // more nodes were pushed since they were counted: run them below
+        out_of_room = true;  // more nodes were pushed since they were counted (or there was no
+                             // memory for any): run them below
         continue;
       }
       candidates.push_back({node, registration_node::generation_of(word)});

@@ -104,7 +104,8 @@ class when_all_core : public task_core_of<R> {
     // Only the first cancel() runs the callbacks and gets their exceptions, so one arrival at
     // most writes cancel_errors_; finish() reads them after the count's acquire.
     try {
-      std::vector<std::exception_ptr> errors = cancel_on_failure_->cancel();
+      // Nobody retries this cancel: it happens even without working memory.
+      std::vector<std::exception_ptr> errors = cancel_on_failure_->cancel(cancellation_state::without_memory::cancel_anyway);
       if (!errors.empty()) cancel_errors_ = std::move(errors);
     } catch (...) {
       cancel_errors_.assign(1, std::current_exception());  // no memory for the callbacks' list
