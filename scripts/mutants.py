@@ -44,7 +44,7 @@ DOC = ROOT / "docs" / "memory-orders.md"
 # Lock-free headers: everything under core/include/tpl except the facade that maps orders.
 SCAN_ROOT = ROOT / "core" / "include" / "tpl"
 EXCLUDED_DIRS = {"sync"}
-MODEL_TIMEOUT_S = 300
+MODEL_TIMEOUT_S = 900
 
 ORDER = re.compile(r"std::memory_order_(relaxed|consume|acquire|release|acq_rel|seq_cst)")
 RMW_WEAKER = {"seq_cst": ["acq_rel", "acquire", "release"], "acq_rel": ["acquire", "release"],
@@ -186,6 +186,27 @@ def apply(mutant: Mutant, original_text: str) -> str:
     return "".join(lines)
 
 
+# The models that exercise each file most directly run first: a mutant is killed or not
+# whatever the order (all models run until one fails), but the model most likely to kill it
+# then runs before the slow ones (model_cancellation alone takes minutes).
+FIRST_MODELS = {
+    "work_stealing_deque": ["model_deque"],
+    "cancellation_state": ["model_cancellation"],
+    "task_state": ["model_task_state", "model_task"],
+    "join_signal": ["model_join_signal", "model_pool"],
+    "idle_sleeper": ["model_pool_sleep", "model_pool"],
+    "pool_intake": ["model_pool_sleep", "model_pool"],
+    "when_all_core": ["model_combinators"],
+    "when_any_core": ["model_combinators"],
+    "thread_pool": ["model_pool"],
+}
+
+
+def ordered_for(mutant: Mutant, models: list[Path]) -> list[Path]:
+    first = FIRST_MODELS.get(mutant.path.stem, [])
+    return sorted(models, key=lambda m: (first.index(m.name) if m.name in first else len(first), m.name))
+
+
 def evaluate(mutant: Mutant, models: list[Path]) -> None:
     target = COPY / mutant.path
     pristine = target.read_text()
@@ -195,7 +216,7 @@ def evaluate(mutant: Mutant, models: list[Path]) -> None:
         if build.returncode != 0:
             mutant.result, mutant.killed_by = "build-failed", build.stdout[-400:]
             return
-        for model in models:
+        for model in ordered_for(mutant, models):
             try:
                 outcome = run([str(model)], ROOT, timeout=MODEL_TIMEOUT_S)
             except subprocess.TimeoutExpired:

@@ -38,10 +38,8 @@
 #include "tpl/errors.hpp"
 #include "tpl/sync/sync.hpp"
 
-#if !defined(TPL_MODEL_RELACY)
 #include "tpl/detail/timeout_argument.hpp"
 #include "tpl/detail/timer_service.hpp"
-#endif
 
 namespace tpl {
 
@@ -89,7 +87,6 @@ class cancellation_token_source {
     if (!errors.empty()) throw aggregate_exception(std::move(errors));
   }
 
-#if !defined(TPL_MODEL_RELACY)
   // -1 ms (.NET's Timeout.InfiniteTimeSpan) disarms a pending deadline; any other negative
   // delay, and NaN, throw std::invalid_argument (.NET throws ArgumentOutOfRangeException).
   // Zero cancels on a pool thread as soon as the timer thread sees it.
@@ -114,7 +111,6 @@ class cancellation_token_source {
     const detail::timer_service::timer_id replaced = timer_.exchange(fresh, std::memory_order_relaxed);
     if (replaced != 0) detail::timer_service::instance().cancel(replaced);
   }
-#endif
 
   // A source canceled when any of `tokens` is. Tokens that cannot be canceled are ignored.
   static cancellation_token_source create_linked(std::initializer_list<cancellation_token> tokens) {
@@ -160,9 +156,7 @@ class cancellation_token_source {
   }
 
   void release_resources() noexcept {
-#if !defined(TPL_MODEL_RELACY)
     if (const std::uint64_t timer = take_timer(); timer != 0) detail::timer_service::instance().cancel(timer);
-#endif
     links_.clear();        // unregisters from the parents, waiting for a running link callback
     attachments_.clear();  // e.g. a std::stop_callback, whose destructor waits likewise
     state_ = detail::cancellation_state_ref();

@@ -31,9 +31,7 @@
 #include "tpl/errors.hpp"
 #include "tpl/task.hpp"
 
-#if !defined(TPL_MODEL_RELACY)
 #include "tpl/thread_pool.hpp"
-#endif
 
 namespace tpl {
 
@@ -161,13 +159,11 @@ template <class T, class Fn>
   return detail::make_continuation(antecedent, std::forward<Fn>(fn), options, detail::ambient_target());
 }
 
-#if !defined(TPL_MODEL_RELACY)
 template <class T, class Fn>
   requires std::invocable<std::decay_t<Fn>&, const task<T>&>
 [[nodiscard]] auto continue_with(const task<T>& antecedent, thread_pool& pool, Fn&& fn,
                    continuation_options options = continuation_options::none) {
   return detail::make_continuation(antecedent, std::forward<Fn>(fn), options, detail::scheduling_target{&pool});
 }
-#endif
 
 }  // namespace tpl

@@ -7,21 +7,10 @@
 #include <cstddef>
 
 #include "tpl/config.hpp"
+#include "tpl/sync/sync.hpp"
 #include "tpl/sync/tsan.hpp"
 
-#if !defined(TPL_MODEL_RELACY)
-#include <pthread.h>
-#endif
-
 namespace tpl::detail {
-
-#if defined(TPL_MODEL_RELACY)
-
-// Models run short chains on Relacy's fibers, whose stacks pthread does not describe.
-inline bool has_stack_room() noexcept { return true; }
-inline const char* inline_stack_floor() noexcept { return nullptr; }
-
-#else
 
 // How much of a thread's stack inline task code may use at most. Under ThreadSanitizer only a
 // slice: TSan's fixed-size shadow call stack (sync/tsan.hpp, point 2) overflows long before a
@@ -41,15 +30,13 @@ struct stack_limits {
   std::size_t reserve = config::inline_stack_reserve;
 };
 
+// (The backend says where the stack is: model threads have no stack it can describe, and
+// there inline code has no limit.)
 inline stack_limits current_stack_limits() noexcept {
-  pthread_attr_t attributes;
-  if (pthread_getattr_np(pthread_self(), &attributes) != 0) return {};
-  void* low = nullptr;
-  std::size_t size = 0;
-  const bool known = pthread_attr_getstack(&attributes, &low, &size) == 0;
-  pthread_attr_destroy(&attributes);
-  if (!known) return {};
-  const char* const low_end = static_cast<const char*>(low);
+  const sync::stack_extent stack = sync::current_thread_stack();
+  if (stack.low == nullptr) return {};
+  const std::size_t size = stack.size;
+  const char* const low_end = stack.low;
   const std::size_t usable = size > inline_stack_budget ? inline_stack_budget : size;
   const std::size_t reserve = usable / 4 < config::inline_stack_reserve ? usable / 4 : config::inline_stack_reserve;
   return {low_end + (size - usable), reserve};
@@ -63,13 +50,13 @@ inline const char* inline_stack_floor() noexcept {
 }
 
 inline bool has_stack_room() noexcept {
+  // A C++ thread_local, which Relacy's model threads share: harmless, since there every thread's
+  // limits are the same (unknown).
   thread_local const stack_limits limits = current_stack_limits();
   // The frame address, not a local's: under AddressSanitizer locals may live on a fake stack.
   const char* here = static_cast<const char*>(__builtin_frame_address(0));
   return limits.low_end == nullptr || here < limits.low_end ||
          static_cast<std::size_t>(here - limits.low_end) > limits.reserve;
 }
-
-#endif
 
 }  // namespace tpl::detail

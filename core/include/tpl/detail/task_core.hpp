@@ -154,38 +154,30 @@ class task_core {
   // trampoline: a destruction started inside another one is queued, and the outermost one
   // destroys the queue in a loop.
   static void destroy_without_recursion(task_core* core) noexcept {
-#if defined(TPL_MODEL_RELACY)
-    // C++ thread_local is shared by all of Relacy's model threads, and the queue would hand a
-    // destruction from one model thread to another behind Relacy's back. Models destroy short
-    // chains directly.
-    core->destroy_(core);
-#else
-    struct destruction_queue {
-      bool draining = false;
-      task_core* head = nullptr;
-    };
-    thread_local destruction_queue queue;
-    if (queue.draining) {
-      core->next_to_destroy_ = queue.head;
-      queue.head = core;
+    // Per thread, through the facade: under Relacy each model thread has its own queue (a C++
+    // thread_local would be shared by the model's fibers and hand one thread's destruction to
+    // another behind the checker's back).
+    if (destruction_draining::get()) {
+      core->next_to_destroy_ = destruction_queue_head::get();
+      destruction_queue_head::set(core);
       return;
     }
-    queue.draining = true;
+    destruction_draining::set(true);
     core->destroy_(core);
-    while (queue.head != nullptr) {
-      task_core* next = queue.head;
-      queue.head = next->next_to_destroy_;
+    while (task_core* next = destruction_queue_head::get()) {
+      destruction_queue_head::set(next->next_to_destroy_);
       next->destroy_(next);
     }
-    queue.draining = false;
-#endif
+    destruction_draining::set(false);
   }
+  struct destruction_draining_tag;
+  struct destruction_queue_head_tag;
+  using destruction_draining = sync::thread_local_value<destruction_draining_tag, bool>;
+  using destruction_queue_head = sync::thread_local_value<destruction_queue_head_tag, task_core*>;
 
   task_state state_;
   destroy_function destroy_;
-#if !defined(TPL_MODEL_RELACY)
   task_core* next_to_destroy_ = nullptr;  // link in this thread's destruction queue
-#endif
   error_list errors_;  // faulted: at least one; canceled: none or its task_canceled
   bool canceled_ = false;
   bool inline_claimable_ = false;  // see claim_and_run_inline()

@@ -22,6 +22,10 @@
 #include "tpl/thread_pool.hpp"
 #endif
 
+namespace tpl {
+class thread_pool;
+}
+
 namespace tpl::detail {
 
 // A coroutine to resume, queued as a work item. It lives in the suspended coroutine's frame
@@ -34,9 +38,11 @@ struct resumption_item : work_item {
 
 #if defined(TPL_MODEL_RELACY)
 
-// Where a continuation task will queue its body; chosen when it is registered.
-struct scheduling_target {};
-inline scheduling_target ambient_target() noexcept { return {}; }
+// Where a continuation task will queue its body; chosen when it is registered (models ignore it).
+struct scheduling_target {
+  thread_pool* pool;
+};
+inline scheduling_target ambient_target() noexcept { return {nullptr}; }
 inline void queue_to(scheduling_target, work_item* item) { item->run(item, false); }
 inline void queue_to_ambient_pool(work_item* item) { item->run(item, false); }
 

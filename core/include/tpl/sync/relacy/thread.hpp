@@ -2,6 +2,7 @@
 // declare `static const std::size_t dynamic_thread_count` large enough for the threads it starts.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include <functional>
@@ -54,5 +55,14 @@ class thread {
 inline std::uintptr_t current_thread_token(location = location::current()) noexcept {
   return static_cast<std::uintptr_t>(rl::ctx().current_thread()) + 1;
 }
+
+// The calling thread's stack (see the production backend). Model threads are fibers whose
+// stacks pthread does not describe: unknown, so inline task code has no stack limit (models run
+// short chains).
+struct stack_extent {
+  const char* low = nullptr;
+  std::size_t size = 0;
+};
+inline stack_extent current_thread_stack() noexcept { return {}; }
 
 }  // namespace tpl::sync

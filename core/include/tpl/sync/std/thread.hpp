@@ -1,6 +1,9 @@
 // Production backend: starting and joining a thread.
 #pragma once
 
+#include <pthread.h>
+
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <thread>
@@ -37,6 +40,23 @@ class thread {
 inline std::uintptr_t current_thread_token(location = location::current()) noexcept {
   thread_local const char marker = 0;
   return reinterpret_cast<std::uintptr_t>(&marker);
+}
+
+// The calling thread's stack: its lowest address and its size (low == nullptr: unknown). Stacks
+// grow down on every target tpl supports.
+struct stack_extent {
+  const char* low = nullptr;
+  std::size_t size = 0;
+};
+inline stack_extent current_thread_stack() noexcept {
+  pthread_attr_t attributes;
+  if (pthread_getattr_np(pthread_self(), &attributes) != 0) return {};
+  void* low = nullptr;
+  std::size_t size = 0;
+  const bool known = pthread_attr_getstack(&attributes, &low, &size) == 0;
+  pthread_attr_destroy(&attributes);
+  if (!known) return {};
+  return {static_cast<const char*>(low), size};
 }
 
 }  // namespace tpl::sync
