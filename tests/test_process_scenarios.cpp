@@ -54,6 +54,16 @@ TEST(ProcessScenarios, CancelUnderAllocationFailureRunsEveryCallbackOrNone) {
 #endif
 }
 
+// Issue 10: a linked source's cancel, which nobody retries, was lost when it could not
+// allocate. Not under ThreadSanitizer, as above.
+TEST(ProcessScenarios, LinkedCancelUnderAllocationFailureIsNeverLost) {
+#if TPL_UNDER_TSAN
+  GTEST_SKIP() << "allocation-failure injection needs its own operator new";
+#else
+  expect_clean_exit(run_scenario("linked_cancel_out_of_memory"));
+#endif
+}
+
 // Bug 2: a satisfied wait could not return past unrelated work nested on its stack.
 TEST(ProcessScenarios, ASatisfiedWaitIsNotHeldByUnrelatedWork) {
   expect_clean_exit(run_scenario("wait_does_not_nest_unrelated_work"));

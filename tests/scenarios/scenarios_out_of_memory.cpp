@@ -5,6 +5,7 @@
 
 #include "support/failing_allocator.hpp"
 #include "scenarios.hpp"
+#include "tpl/aggregate_exception.hpp"
 #include "tpl/cancellation_token_source.hpp"
 
 namespace {
@@ -45,6 +46,50 @@ TPL_SCENARIO("cancel_out_of_memory") {
   }
   std::printf("cancel() survived %d injected allocation failures; every callback ran once\n", failures);
   return failures > 0 ? 0 : 2;  // 2: the injection never hit cancel(): the scenario tests nothing
+}
+
+}  // namespace
+
+namespace {
+
+// A linked source canceled by its parent's cancel(), failing the n-th allocation for n = 1, 2,
+// ...: the parent's cancel() either throws std::bad_alloc having done nothing (a retry then
+// cancels both), or succeeds, and then the child is canceled and its callbacks all ran. Nobody
+// retries the child's own cancel, so it must happen even when it cannot allocate its working
+// room (cancel_anyway). Before that, the link callback's bad_alloc reached the parent's caller
+// inside an aggregate_exception, with the parent canceled and the child not: lost for good.
+TPL_SCENARIO("linked_cancel_out_of_memory") {
+  constexpr int callbacks = 3;
+  int fired = 0;
+  for (int nth = 1; nth <= 24; ++nth) {
+    tpl::cancellation_token_source parent;
+    tpl::cancellation_token_source child = tpl::cancellation_token_source::create_linked({parent.token()});
+    int runs = 0;
+    tpl::cancellation_registration registrations[callbacks];
+    for (auto& each : registrations) each = child.token().register_callback([&runs] { ++runs; });
+    tpl_scenarios::fail_allocation(nth);
+    try {
+      parent.cancel();
+    } catch (const std::bad_alloc&) {
+      if (parent.is_cancellation_requested()) {
+        std::fprintf(stderr, "allocation %d: the parent's cancel() threw bad_alloc after canceling\n", nth);
+        return 1;
+      }
+    } catch (const tpl::aggregate_exception& error) {
+      std::fprintf(stderr, "allocation %d: the parent's cancel() threw an aggregate of %zu (child canceled=%d, %d of %d callbacks ran)\n",
+                   nth, error.inner_exceptions().size(), child.is_cancellation_requested() ? 1 : 0, runs, callbacks);
+      return 1;
+    }
+    fired += tpl_scenarios::disarm_allocation_failure() ? 1 : 0;
+    if (!parent.is_cancellation_requested()) parent.cancel();  // the caller's retry
+    if (!child.is_cancellation_requested() || runs != callbacks) {
+      std::fprintf(stderr, "allocation %d: child canceled=%d, %d of %d callbacks ran\n", nth,
+                   child.is_cancellation_requested() ? 1 : 0, runs, callbacks);
+      return 1;
+    }
+  }
+  std::printf("a linked cancel survived %d injected allocation failures\n", fired);
+  return fired > 0 ? 0 : 2;  // 2: the injection never hit the cancel: the scenario tests nothing
 }
 
 }  // namespace
