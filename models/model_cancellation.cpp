@@ -1,6 +1,6 @@
 // Relacy model of tpl's cancellation: the real cancellation_state, token, registration and
-// source (cancel_after's timer thread is compiled out of model builds; its expiry is a plain
-// cancel() from another thread, which these scenarios cover).
+// source (cancel_after compiles here but arms no timer: its expiry is a plain cancel() from
+// another thread, which these scenarios cover; model_timer runs the timer queue).
 //
 // Every callback writes a race-checked cell that its registrant wrote before registering, so a
 // callback that runs without being ordered after its registration, or after its registration

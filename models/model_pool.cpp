@@ -18,12 +18,19 @@
 //                          while the other worker is falling asleep or stealing it
 //   parked_deque_drained_by_spare  1 worker: a wait runs the item pushed after it began (its
 //                          own subtree) and leaves an enclosing frame's item to a spare
+//   task_get_on_a_worker   1 worker: task code on the pool. An item blocks in task::get() on a
+//                          completion source (blocking_wait's worker path parks it); a spare
+//                          runs the item that completes the source, whose asynchronous
+//                          continuations are queued from that spare (task_scheduling). A worker
+//                          that dropped the queued continuation DEADLOCKs at iteration 1.
 #include <optional>
 
 #include "support/model_runner.hpp"
 #include "tpl/detail/join_signal.hpp"
 #include "tpl/detail/pool_worker.hpp"
 #include "tpl/detail/timer_service.hpp"
+#include "tpl/task.hpp"
+#include "tpl/task_completion_source.hpp"
 #include "tpl/thread_pool.hpp"
 
 // The shipped pool, compiled here against the Relacy backend.
@@ -218,6 +225,62 @@ struct parked_deque_drained_by_spare : rl::test_suite<parked_deque_drained_by_sp
   }
 };
 
+// Task code on the pool (the paths model builds used to compile out): an item on the only
+// worker blocks in task::get() on a completion source's task (blocking_wait's worker path: the
+// task cannot be claimed inline, so the worker parks on a worker_waiter and a spare starts);
+// a later item, run by that spare, completes the source, whose asynchronous continuations are
+// queued from the spare to its own deque (task_scheduling's queue_to_pool) and wake the
+// worker.
+struct getter_item : tpl::detail::work_item {
+  tpl::task_completion_source<int>* source = nullptr;
+  tpl::sync::cell<int>* seen = nullptr;
+  getter_item() : work_item{&getter_item::run_it} {}
+  static void run_it(work_item* self, bool) {
+    auto* me = static_cast<getter_item*>(self);
+    RL_ASSERT(tpl::detail::current_worker() != nullptr);
+    me->seen->store(me->source->task().get());
+  }
+};
+
+struct setter_item : tpl::detail::work_item {
+  tpl::task_completion_source<int>* source = nullptr;
+  setter_item() : work_item{&setter_item::run_it} {}
+  static void run_it(work_item* self, bool) { static_cast<setter_item*>(self)->source->set_result(7); }
+};
+
+struct task_get_on_a_worker : rl::test_suite<task_get_on_a_worker, 1> {
+  static const std::size_t dynamic_thread_count = 1 + tpl::config::max_spare_threads;
+  std::optional<tpl::thread_pool> pool;
+  std::optional<tpl::task_completion_source<int>> source;
+  std::optional<tpl::sync::cell<int>> seen;
+  std::optional<getter_item> getter;
+  std::optional<setter_item> setter;
+
+  void before() {
+    source.emplace(tpl::task_creation_options::run_continuations_asynchronously);
+    seen.emplace(0);
+    getter.emplace();
+    getter->source = &*source;
+    getter->seen = &*seen;
+    setter.emplace();
+    setter->source = &*source;
+  }
+  void thread(unsigned) {
+    pool.emplace(model_options(1));
+    pool->submit_item(&*getter);
+    pool->submit_item(&*setter);
+    pool->shutdown();  // drains: the get returns, every thread is joined
+    RL_ASSERT(seen->load() == 7);
+    pool.reset();
+  }
+  void after() {
+    setter.reset();
+    getter.reset();
+    seen.reset();
+    source.reset();
+  }
+};
+
 using restricted_waiter_vs_submit = waiter_vs_submit<2>;
 using handover_one_worker = waiter_vs_submit<1>;
 
@@ -234,6 +297,10 @@ int main(int argc, char** argv) {
           make_scenario<handover_one_worker>("handover_one_worker",
                                              "1 worker parks: a spare must run the item that releases it",
                                              search::random(200000)),
+          make_scenario<task_get_on_a_worker>(
+              "task_get_on_a_worker",
+              "task::get() parks a worker; a spare completes the source and queues its continuations",
+              search::random(200000)),
           make_scenario<fork_vs_sleeping_thief>("fork_vs_sleeping_thief",
                                                 "a fork and join while the other worker steals or sleeps",
                                                 search::random(200000)),

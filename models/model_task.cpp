@@ -5,9 +5,10 @@
 // caught inside model threads (sync/relacy/relacy_include.hpp keeps each fiber's exception
 // state its own).
 //
-// What the pool would do (queueing when the stack is low, run_continuations_asynchronously,
-// continuations without execute_synchronously) runs inline in model builds
-// (detail/task_scheduling.hpp); the pool's own protocol is models/model_pool_sleep.cpp.
+// The scenarios run on plain model threads, never pool workers, and queue nothing (continuations
+// are execute_synchronously): queueing from a non-worker goes to the process-wide default pool,
+// which cannot live across Relacy's iterations. Task code on a worker (blocking get(), queued
+// asynchronous continuations) is model_pool's task_get_on_a_worker, over the shipped pool.
 //
 // Scenarios (each also checks: no leak, no use after free, no data race):
 //   await_vs_set_result     a coroutine awaits a source's task while another thread sets it:

@@ -8,13 +8,10 @@
 // completion are the complete-once protocol of task_state.
 #pragma once
 
-#include "tpl/detail/task_core.hpp"
-#include "tpl/sync/sync.hpp"
-
-#if !defined(TPL_MODEL_RELACY)
 #include "tpl/detail/join_signal.hpp"
 #include "tpl/detail/pool_worker.hpp"
-#endif
+#include "tpl/detail/task_core.hpp"
+#include "tpl/sync/sync.hpp"
 
 namespace tpl::detail {
 
@@ -39,7 +36,6 @@ struct thread_waiter : continuation {
   }
 };
 
-#if !defined(TPL_MODEL_RELACY)
 // A pool worker parks on this node's signal, which lives on its stack.
 struct worker_waiter : continuation {
   worker_waiter() : continuation(&worker_waiter::wake) {}
@@ -51,11 +47,9 @@ struct worker_waiter : continuation {
     static_cast<worker_waiter*>(self)->completed.set();
   }
 };
-#endif
 
 inline void wait_for_completion(task_core& core) {
   if (core.state().is_completed()) return;
-#if !defined(TPL_MODEL_RELACY)
   if (pool_worker* worker = current_worker()) {
     // The awaited task itself, if it is still queued (anywhere): run it here, as .NET does.
     if (has_stack_room() && core.claim_and_run_inline() && core.state().is_completed()) return;
@@ -64,7 +58,6 @@ inline void wait_for_completion(task_core& core) {
     if (core.state().add_continuation(&node)) worker->wait_for(node.completed, mark, core.queued_item());
     return;
   }
-#endif
   thread_waiter node;
   if (core.state().add_continuation(&node)) node.wait();
 }

@@ -7,24 +7,21 @@
 // If that pool is shutting down and refuses work from outside, the work runs inline on the
 // caller instead: nothing queued by task code is ever dropped.
 //
-// Model builds (TPL_MODEL_RELACY) compile the pool out: models check the task protocol, and the
-// pool's own protocol has its own model (models/model_pool_sleep.cpp). There, queued work runs
-// inline.
+// The default pool is looked up when work is queued, not when a continuation is registered:
+// the same pool either way (it is one per process), and a registration from a thread that is
+// not a worker creates nothing. So model builds, whose threads are not workers and which
+// cannot keep a process-wide pool across iterations, run this same code: a model that queued
+// from a non-worker would create the default pool and fail (none does; model_pool runs the
+// queueing from workers).
 #pragma once
 
 #include <coroutine>
 #include <new>
 
+#include "tpl/detail/pool_worker.hpp"
 #include "tpl/detail/work_item.hpp"
-
-#if !defined(TPL_MODEL_RELACY)
 #include "tpl/errors.hpp"
 #include "tpl/thread_pool.hpp"
-#endif
-
-namespace tpl {
-class thread_pool;
-}
 
 namespace tpl::detail {
 
@@ -35,18 +32,6 @@ struct resumption_item : work_item {
   std::coroutine_handle<> handle;
   static void resume(work_item* self, bool) { static_cast<resumption_item*>(self)->handle.resume(); }
 };
-
-#if defined(TPL_MODEL_RELACY)
-
-// Where a continuation task will queue its body; chosen when it is registered (models ignore it).
-struct scheduling_target {
-  thread_pool* pool;
-};
-inline scheduling_target ambient_target() noexcept { return {nullptr}; }
-inline void queue_to(scheduling_target, work_item* item) { item->run(item, false); }
-inline void queue_to_ambient_pool(work_item* item) { item->run(item, false); }
-
-#else
 
 // Throws std::system_error if the default pool must be created and cannot start its threads.
 inline thread_pool& ambient_pool() {
@@ -71,13 +56,26 @@ inline void queue_to_pool(thread_pool& pool, work_item* item) {
 
 inline void queue_to_ambient_pool(work_item* item) { queue_to_pool(ambient_pool(), item); }
 
-// Where a continuation task will queue its body; chosen when it is registered.
+// Where a continuation task will queue its body; chosen when it is registered: the pool of the
+// registering worker, or (nullptr) the default pool, looked up when the body is queued.
 struct scheduling_target {
   thread_pool* pool;
 };
-inline scheduling_target ambient_target() { return {&ambient_pool()}; }
-inline void queue_to(scheduling_target target, work_item* item) { queue_to_pool(*target.pool, item); }
-
-#endif
+inline scheduling_target ambient_target() noexcept {
+  if (pool_worker* worker = current_worker()) return {&worker->pool()};
+  return {nullptr};
+}
+inline void queue_to(scheduling_target target, work_item* item) {
+  thread_pool* pool = target.pool;
+  if (pool == nullptr) {
+    try {
+      pool = &thread_pool::default_pool();
+    } catch (...) {
+      item->run(item, false);  // the default pool cannot start (no threads, no memory): run here
+      return;
+    }
+  }
+  queue_to_pool(*pool, item);
+}
 
 }  // namespace tpl::detail

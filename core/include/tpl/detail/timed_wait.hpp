@@ -18,13 +18,10 @@
 
 #include "tpl/cancellation_token.hpp"
 #include "tpl/detail/blocking_wait.hpp"
+#include "tpl/detail/pool_worker.hpp"
 #include "tpl/detail/task_core.hpp"
 #include "tpl/sync/sync.hpp"
-
-#if !defined(TPL_MODEL_RELACY)
-#include "tpl/detail/pool_worker.hpp"
 #include "tpl/thread_pool.hpp"
-#endif
 
 namespace tpl::detail {
 
@@ -116,18 +113,13 @@ inline wait_outcome wait_for_completion_until(task_core& core, const wait_deadli
   }
   if (token.is_cancellation_requested()) return wait_outcome::canceled;
   if (deadline && std::chrono::steady_clock::now() >= *deadline) return wait_outcome::timed_out;
-#if !defined(TPL_MODEL_RELACY)
   pool_worker* worker = current_worker();
   if (worker != nullptr) {
     if (has_stack_room() && core.claim_and_run_inline() && core.state().is_completed()) return wait_outcome::completed;
   }
-#endif
   gate_waiter node;
-#if !defined(TPL_MODEL_RELACY)
   const std::int64_t mark = worker != nullptr ? worker->wait_mark() : 0;
-#endif
   if (!core.state().add_continuation(&node)) return wait_outcome::completed;
-#if !defined(TPL_MODEL_RELACY)
   if (worker != nullptr) {
     worker->run_own_subtree(mark, core.queued_item(), [&node] { return node.completed(); });
     // A spare keeps the pool's parallelism while this blocks, including in the wait for a
@@ -141,7 +133,6 @@ inline wait_outcome wait_for_completion_until(task_core& core, const wait_deadli
     } section(worker->pool());
     return block_then_settle(core, node, deadline, token);
   }
-#endif
   return block_then_settle(core, node, deadline, token);
 }
 
