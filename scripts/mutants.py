@@ -20,7 +20,7 @@ table and exits non-zero if any survivor lacks a justification (or if a mutant f
 The mutants are built in a copy of the tree (build/mutants/src), so an interrupted run never
 leaves a weakened header in the working tree.
 
-Usage: scripts/mutants.py [--list] [--only CODE_SUBSTRING] [--file PATH_SUBSTRING]
+Usage: scripts/mutants.py [--list] [--only CODE_SUBSTRING] [--file PATH_SUBSTRING] [--models A,B]
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ def run(command: list[str], cwd: Path, timeout: int | None = None) -> subprocess
                           timeout=timeout)
 
 
-def prepare_copy() -> list[Path]:
+def prepare_copy(only_models: set[str] | None = None) -> list[Path]:
     if COPY.exists():
         shutil.rmtree(COPY)
     COPY.mkdir(parents=True)
@@ -169,6 +169,11 @@ def prepare_copy() -> list[Path]:
         sys.exit("mutants: the unmutated models do not build:\n" + build.stdout)
     models = sorted((BUILD / "models").glob("model_*"))
     models = [m for m in models if m.is_file() and os.access(m, os.X_OK)]
+    if only_models is not None:
+        unknown = only_models - {m.name for m in models}
+        if unknown:
+            sys.exit(f"mutants: no such models: {', '.join(sorted(unknown))}")
+        models = [m for m in models if m.name in only_models]
     for model in models:
         baseline = run([str(model)], ROOT, timeout=MODEL_TIMEOUT_S)
         if baseline.returncode != 0:
@@ -212,11 +217,14 @@ def evaluate(mutant: Mutant, models: list[Path]) -> None:
     pristine = target.read_text()
     try:
         target.write_text(apply(mutant, pristine))
+        built_before = {model: model.stat().st_mtime_ns for model in models}
         build = run(["cmake", "--build", str(BUILD)], ROOT)
         if build.returncode != 0:
             mutant.result, mutant.killed_by = "build-failed", build.stdout[-400:]
             return
-        for model in ordered_for(mutant, models):
+        # A model the build did not relink does not contain the mutated code and cannot kill it.
+        rebuilt = [model for model in models if model.stat().st_mtime_ns != built_before[model]]
+        for model in ordered_for(mutant, rebuilt):
             try:
                 outcome = run([str(model)], ROOT, timeout=MODEL_TIMEOUT_S)
             except subprocess.TimeoutExpired:
@@ -240,6 +248,8 @@ def main() -> int:
     parser.add_argument("--only", help="mutate only lines whose code contains this text")
     parser.add_argument("--file", help="mutate only files whose path contains this text")
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    parser.add_argument("--models", help="comma-separated model names to run (default: all); a partial run: "
+                                         "a survivor then survived only these models")
     args = parser.parse_args()
 
     mutants = find_mutants()
@@ -262,7 +272,7 @@ def main() -> int:
     except BlockingIOError:
         sys.exit("mutants: another run is using build/mutants; wait for it to finish")
     started = time.monotonic()
-    models = prepare_copy()
+    models = prepare_copy(set(args.models.split(",")) if args.models else None)
     print(f"{len(mutants)} mutants; models: {', '.join(m.name for m in models)}", flush=True)
     doc_text = DOC.read_text() if DOC.exists() else ""
     for number, mutant in enumerate(mutants, 1):
@@ -293,6 +303,9 @@ def main() -> int:
     print(f"\n{len(mutants)} mutants: {killed} killed, {len(survived)} survived "
           f"({len(survived) - len(unjustified)} justified), {len(broken)} build failures/timeouts; "
           f"{time.monotonic() - started:.0f} s")
+    if args.models:
+        print(f"partial run: only {', '.join(m.name for m in models)} were run; a survivor here may be "
+              f"killed by another model")
     return 1 if unjustified or broken else 0
 
 
