@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 CMAKE_QUIET := >/dev/null
 
-.PHONY: all bootstrap demo test models tsan asan clang bench mutants proptests-long clean
+.PHONY: all bootstrap demo test conformance models tsan asan clang bench mutants proptests-long clean
 
 all: test
 
@@ -34,6 +34,16 @@ test: bootstrap
 	$(call build,asan)
 	ctest --preset asan
 	@echo "make test: release, clang, tsan and asan suites all passed"
+
+# The conformance vectors (conformance/SCHEMA.md) against .NET (Mono) and against tpl, directly
+# and through the port protocol's reference runner; each prints its counts. `make test` runs the
+# same checks as ctest's `conformance` label.
+conformance: bootstrap
+	$(call build,release,tpl_conformance_replay tpl_conformance_oracle)
+	/usr/bin/python3 conformance/tests/check_vectors.py conformance
+	mono build/release/conformance/oracle.exe conformance/vectors
+	./build/release/conformance/tpl_conformance_replay conformance/vectors
+	/usr/bin/python3 conformance/reference_runner.py --replayer build/release/conformance/tpl_conformance_replay conformance/vectors
 
 models: bootstrap
 	$(call build,model)

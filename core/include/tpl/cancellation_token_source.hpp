@@ -27,6 +27,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <span>
 #include <string>
 #include <stdexcept>
 #include <utility>
@@ -114,6 +115,10 @@ class cancellation_token_source {
 
   // A source canceled when any of `tokens` is. Tokens that cannot be canceled are ignored.
   static cancellation_token_source create_linked(std::initializer_list<cancellation_token> tokens) {
+    return create_linked(std::span<const cancellation_token>(tokens.begin(), tokens.size()));
+  }
+  // The same for a number of tokens known only at run time (.NET's CancellationToken[] overload).
+  static cancellation_token_source create_linked(std::span<const cancellation_token> tokens) {
     cancellation_token_source linked;
     for (const cancellation_token& parent : tokens) linked.link_to(parent);
     return linked;
