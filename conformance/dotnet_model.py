@@ -11,6 +11,9 @@ Rules encoded here, each with its .NET source of truth:
   antecedent's final state is canceled without running; otherwise it runs once, inline, when the
   antecedent completes (at once if it already has). `.Result` of a faulted antecedent throws
   AggregateException(its inner exceptions); of a canceled one AggregateException(TaskCanceled).
+- async methods: run on the caller until the first await of an incomplete task, and resume
+  inline on the thread that completes it; an exception from `await` faults the method's task
+  with it (OperationCanceledException: Canceled).
 - Task.WhenAll: ran to completion with the results in input order, once every input completed;
   faulted with every faulted input's inner exceptions (input order) if any faulted; else canceled
   if any was canceled. No inputs: a completed task with an empty result.
@@ -206,6 +209,24 @@ class World:
             return
         for name in names:
             self.tasks[name].on_completed(lambda _, name=name: combined.complete("ran_to_completion", result=name))
+
+    def op_async(self, step):
+        """async Task<int> M() { started; int v = await t; resumed; return v + add; }"""
+        name, add = step["name"], step.get("add", 0)
+        method = Task(self)
+        self.tasks[name] = method
+        self.record({"started": name})
+
+        def resume(awaited):
+            if awaited.state == "faulted":  # await rethrows the first exception, which faults M
+                method.complete("faulted", errors=awaited.errors[:1])
+            elif awaited.state == "canceled":  # TaskCanceledException ends M canceled
+                method.complete("canceled")
+            else:
+                self.record({"resumed": name})
+                method.complete("ran_to_completion", result=awaited.result + add)
+
+        self.tasks[step["awaits"]].on_completed(resume)
 
     def op_observe(self, step):
         task = self.tasks[step["task"]]

@@ -8,6 +8,7 @@ what their seeds say.
 The generators draw what the RapidCheck properties of proptests/ draw: 0..8 inputs with mixed
 outcomes (result, one or two exceptions, canceled), some complete before the combinator is made,
 the rest completed in a random order; continuation graphs over every continuation option and body;
+async methods and continuations awaiting shared tasks;
 registration / unregistration / cancel interleavings with throwing callbacks.
 
 Usage: generate.py [--check]
@@ -152,6 +153,31 @@ def continuation_graph(seed):
     return vector("continuation_graphs", f"seed{seed}", rule, steps, {"seed": seed, "links": links})
 
 
+def async_graph(seed):
+    rng = random.Random(seed)
+    rule = ("async methods and synchronous continuations over shared tasks: each async method runs on its caller "
+            "until its await, resumes inline in await order with the other continuations, and ends with the awaited "
+            "outcome (a fault's first exception, or canceled)")
+    sources = [f"s{index}" for index in range(rng.randint(1, 3))]
+    steps = [{"op": "source", "name": name} for name in sources]
+    tasks, pending = list(sources), list(sources)
+    for index in range(rng.randint(2, 6)):
+        if pending and rng.random() < 0.35:
+            steps.append(completion(pending.pop(rng.randrange(len(pending))), rng.choice(["result", "result", "faulted", "canceled"]), rng))
+        name = f"n{index}"
+        if rng.random() < 0.6:
+            steps.append({"op": "async", "name": name, "awaits": rng.choice(tasks), "add": rng.randrange(10)})
+        else:
+            steps.append({"op": "continue_with", "name": name, "antecedent": rng.choice(tasks),
+                          "body": rng.choice([{"kind": "antecedent_result"}, {"kind": "value", "value": rng.randrange(10)}])})
+        tasks.append(name)
+    rng.shuffle(pending)
+    for name in pending:
+        steps.append(completion(name, rng.choice(["result", "result", "faulted", "canceled"]), rng))
+    steps += [{"op": "observe", "task": name} for name in tasks[len(sources):]]
+    return vector("async_graphs", f"seed{seed}", rule, steps, {"seed": seed})
+
+
 def registrations(seed):
     rng = random.Random(seed)
     rule = ("CancellationToken.Register / Unregister / Dispose interleaved with Cancel: callbacks run once, most "
@@ -198,6 +224,7 @@ def documents():
         "generated_when_all_any.json": document([when_all_any(seed) for seed in range(108)]),
         "generated_continuation_graphs.json": document([continuation_graph(seed) for seed in range(60)]),
         "generated_registrations.json": document([registrations(seed) for seed in range(70)]),
+        "generated_async_graphs.json": document([async_graph(seed) for seed in range(40)]),
     }
 
 

@@ -185,6 +185,10 @@ class World
                 else { tasks[Name(step, "name")] = Task.WhenAny(inputs); whenAnyInputs[Name(step, "name")] = names; }
                 return;
             }
+            case "async":
+                tasks[Name(step, "name")] = AsyncMethod(Name(step, "name"), IntTask(Name(step, "awaits")),
+                                                        step.ContainsKey("add") ? (int)(long)step["add"] : 0);
+                return;
             case "observe": Observe(Name(step, "task"), Lookup(tasks, step, "task", "task")); return;
             case "get":
             {
@@ -223,6 +227,16 @@ class World
             case "dispose_registration": Lookup(registrations, step, "registration", "registration").Dispose(); return;
         }
         throw new VectorError("unknown op " + op);
+    }
+
+    // Runs on the caller until the await; resumes inline on the thread that completes `awaited`
+    // (no synchronization context, default scheduler).
+    async Task<int> AsyncMethod(string name, Task<int> awaited, int add)
+    {
+        Record(Obs("started", name));
+        int value = await awaited;
+        Record(Obs("resumed", name));
+        return value + add;
     }
 
     void ContinueWith(IDictionary<string, object> step)

@@ -211,6 +211,10 @@ class interpreter {
       }
       if (op == "when_all") define_task(step, {tpl::when_all(inputs), {}});
       else define_task(step, {tpl::when_any(inputs), names});
+    } else if (op == "async") {
+      define_task(step, {async_method(this, step.at("name").get<std::string>(), int_task_named(step.at("awaits").get<std::string>()),
+                                      step.value("add", 0)),
+                         {}});
     } else if (op == "observe") {
       observe(lookup(tasks_, step, "task", "task"));
     } else if (op == "get") {
@@ -257,6 +261,16 @@ class interpreter {
     } else {
       throw vector_error("unknown op " + op);
     }
+  }
+
+  // .NET: async Task<int> M() { started; int v = await t; resumed; return v + add; }. The body runs
+  // on the caller until the await, and resumes on the thread (here: inside the step) that
+  // completes `awaited`.
+  static int_task async_method(interpreter* self, std::string name, int_task awaited, int add) {
+    self->record({{"started", name}});
+    const int value = co_await awaited;
+    self->record({{"resumed", name}});
+    co_return value + add;
   }
 
   static int_task await_into(int_task task, json& outcome) {
