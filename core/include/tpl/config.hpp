@@ -44,6 +44,17 @@ inline constexpr int spare_idle_timeout_ms = 5000;
 // TryEnsureSufficientExecutionStack plays the same role). Sanitizer builds use larger frames.
 inline constexpr std::size_t inline_stack_reserve = 256 * 1024;
 
+// Coroutine frames up to this size are recycled through a per-thread cache of free frames
+// (detail/frame_allocator.hpp), in size classes of 64 bytes, at most frame_cache_frames_per_class
+// frames a class: at most 64 * 64 * (1 + 2 + ... + 8) bytes = 144 KiB cached per thread. Model
+// builds cache nothing, so Relacy's heap sees every frame (leaks, use after free).
+inline constexpr std::size_t frame_cache_max_frame_size = 512;
+#if defined(TPL_MODEL_RELACY)
+inline constexpr std::size_t frame_cache_frames_per_class = 64;
+#else
+inline constexpr std::size_t frame_cache_frames_per_class = 64;
+#endif
+
 // Keeps the owner's and the thieves' hot indices on separate cache lines (no false sharing).
 // Models use malloc alignment: Relacy's allocator does not honour over-aligned requests.
 #if defined(TPL_MODEL_RELACY)

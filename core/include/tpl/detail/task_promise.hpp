@@ -15,9 +15,11 @@
 #pragma once
 
 #include <coroutine>
+#include <cstddef>
 #include <exception>
 #include <utility>
 
+#include "tpl/detail/frame_allocator.hpp"
 #include "tpl/detail/stack_guard.hpp"
 #include "tpl/detail/task_core.hpp"
 #include "tpl/detail/task_scheduling.hpp"
@@ -77,6 +79,10 @@ template <class T, class Promise>
 class task_promise_base : public task_core_of<T> {
  public:
   task_promise_base() : task_core_of<T>(task_status::waiting_for_activation, 2, &destroy_frame) {}
+
+  // Frames come from the calling thread's cache of free frames (frame_allocator.hpp).
+  static void* operator new(std::size_t size) { return frame_allocator::allocate(size); }
+  static void operator delete(void* frame, std::size_t size) noexcept { frame_allocator::deallocate(frame, size); }
 
   tpl::task<T> get_return_object() noexcept { return tpl::task<T>(adopt_reference, this); }
   eager_start initial_suspend() const noexcept { return {}; }
