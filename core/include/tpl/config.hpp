@@ -50,7 +50,7 @@ inline constexpr std::size_t inline_stack_reserve = 256 * 1024;
 // builds cache nothing, so Relacy's heap sees every frame (leaks, use after free).
 inline constexpr std::size_t frame_cache_max_frame_size = 512;
 #if defined(TPL_MODEL_RELACY)
-inline constexpr std::size_t frame_cache_frames_per_class = 64;
+inline constexpr std::size_t frame_cache_frames_per_class = 0;
 #else
 inline constexpr std::size_t frame_cache_frames_per_class = 64;
 #endif
