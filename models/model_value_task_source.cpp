@@ -20,7 +20,8 @@
 //                            the owner resets the consumed operation              context bound 3
 //   two_awaiters             two awaiters of one operation (misuse): one
 //                            registers, the other gets invalid_operation           context bound 3
-//                            (full search: 92M executions, 430 s, also clean)
+//                            (full search, on the revision before the relaxed
+//                            orders of try_register: 92M executions, 430 s, clean)
 #include <optional>
 
 #include "support/model_runner.hpp"

@@ -50,14 +50,14 @@ class manual_reset_value_task_source final : public value_task_source<T> {
   template <class Value = stored_type>
     requires(!std::is_void_v<T>)
   void set_result(Value&& value) {
-    reserve_completion();
+    state_.reserve_completion();
     value_.emplace(std::forward<Value>(value));
     finish(outcome::value);
   }
   void set_result()
     requires std::is_void_v<T>
   {
-    reserve_completion();
+    state_.reserve_completion();
     value_.emplace();
     finish(outcome::value);
   }
@@ -66,7 +66,7 @@ class manual_reset_value_task_source final : public value_task_source<T> {
   // faulted, as .NET's GetStatus reads them. A null exception_ptr: std::invalid_argument.
   void set_exception(std::exception_ptr error) {
     if (error == nullptr) throw std::invalid_argument("tpl::manual_reset_value_task_source::set_exception: null exception_ptr");
-    reserve_completion();
+    state_.reserve_completion();
     error_ = std::move(error);
     finish(is_cancellation(error_) ? outcome::canceled : outcome::error);
   }
@@ -126,8 +126,6 @@ class manual_reset_value_task_source final : public value_task_source<T> {
       return false;
     }
   }
-
-  void reserve_completion() { state_.reserve_completion(); }
 
   void finish(outcome kind) {
     outcome_.store(static_cast<std::uint8_t>(kind));

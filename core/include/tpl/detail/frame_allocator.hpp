@@ -56,7 +56,8 @@ class frame_allocator {
       if (size <= config::frame_cache_max_frame_size) {
         thread_cache& cache = local_cache;
         const std::size_t index = class_of(size);
-        if (cache.counts[index] < config::frame_cache_frames_per_class && !cache.closed && cache.ensure_flushed_at_exit()) {
+        if (cache.counts[index] < config::frame_cache_frames_per_class && !cache.closed) {
+          cache.ensure_flushed_at_exit();
           auto* cached = ::new (frame) free_frame{cache.heads[index]};
           cache.heads[index] = cached;
           ++cache.counts[index];
@@ -87,13 +88,11 @@ class frame_allocator {
     bool flush_registered;
     bool closed;  // the thread is exiting: its cache was flushed, frames freed later are not kept
 
-    bool ensure_flushed_at_exit() noexcept {
-      if (!flush_registered) {
-        flush_registered = true;
-        thread_local flush_at_exit flusher;  // constructed here, destroyed at thread exit
-        (void)flusher;
-      }
-      return true;
+    void ensure_flushed_at_exit() noexcept {
+      if (flush_registered) return;
+      flush_registered = true;
+      thread_local flush_at_exit flusher;  // constructed here, destroyed at thread exit
+      (void)flusher;
     }
   };
 

@@ -39,7 +39,14 @@ class value_task_source_state {
   // completed_for_awaiter: completed while an awaiter waited; the outcome is the awaiter's, and
   // anyone else asking is a second awaiter.
   enum class phase : std::uint64_t {
-    pending, registering, waiting, completed, completed_for_awaiter, consuming, consumed, resetting
+    pending,
+    registering,
+    waiting,
+    completed,
+    completed_for_awaiter,
+    consuming,
+    consumed,
+    resetting
   };
 
   value_task_source_state() = default;
@@ -76,8 +83,9 @@ class value_task_source_state {
       if (now == phase::completed) return false;
       if (now == phase::consuming || now == phase::consumed) throw_consumed();
       if (now != phase::pending) throw_second_awaiter();
+      // relaxed / relaxed: claims the cells only; nothing is published or read through this CAS.
       if (word_.compare_exchange_weak(word, with_phase(word, phase::registering), std::memory_order_relaxed,
-                                      std::memory_order_relaxed)) {
+                                      std::memory_order_relaxed)) {  // (failure: retried, nothing read)
         break;
       }
     }
@@ -95,7 +103,7 @@ class value_task_source_state {
       // release (success): publishes the cells to complete()'s acquire CAS. relaxed (failure):
       // if complete() won meanwhile, the caller reads the outcome through begin_consume().
       if (word_.compare_exchange_weak(current, with_phase(current, phase::waiting), std::memory_order_release,
-                                      std::memory_order_relaxed)) {
+                                      std::memory_order_relaxed)) {  // failure: see begin_consume()
         return true;
       }
     }
@@ -108,14 +116,16 @@ class value_task_source_state {
     std::uint64_t word = word_.load(std::memory_order_relaxed);
     for (;;) {
       if ((word & reserved_bit) != 0) {
-        throw invalid_operation("tpl::manual_reset_value_task_source: the operation already completed (reset() starts the next one)");
+        throw invalid_operation(
+            "tpl::manual_reset_value_task_source: the operation already completed (reset() starts the next one)");
       }
       if (phase_of(word) == phase::resetting) {
         throw invalid_operation("tpl::manual_reset_value_task_source: completed while reset() runs");
       }
       // acquire: pairs with end_reset()'s release store: the outcome this producer writes next comes
       // after the owner cleared the previous one (and so after the previous consumer's reads).
-      if (word_.compare_exchange_weak(word, word | reserved_bit, std::memory_order_acquire, std::memory_order_relaxed)) {
+      if (word_.compare_exchange_weak(word, word | reserved_bit, std::memory_order_acquire,
+                                      std::memory_order_relaxed)) {  // failure: retried, nothing read
         return;
       }
     }
@@ -133,7 +143,7 @@ class value_task_source_state {
       // begin_consume); the acquire half pairs with try_register's release CAS to `waiting`,
       // making the continuation cells visible.
       if (word_.compare_exchange_weak(word, with_phase(word, next), std::memory_order_acq_rel,
-                                      std::memory_order_relaxed)) {
+                                      std::memory_order_relaxed)) {  // failure: retried, nothing read
         if (now != phase::waiting) return {};
         return {invoke_.load(), context_.load()};
       }
@@ -155,7 +165,7 @@ class value_task_source_state {
       // acquire (success): pairs with complete()'s release CAS, so the outcome read next is the
       // producer's. relaxed (failure): the retry only re-checks the phase.
       if (word_.compare_exchange_weak(word, with_phase(word, phase::consuming), std::memory_order_acquire,
-                                      std::memory_order_relaxed)) {
+                                      std::memory_order_relaxed)) {  // failure: only re-checks the phase
         return;
       }
     }
@@ -164,8 +174,8 @@ class value_task_source_state {
     // release: pairs with begin_reset()'s acquire CAS: the consumer's reads (and moves) of the outcome
     // happen before the owner overwrites it for the next operation. Only the consumer that won
     // begin_consume() changes a consuming word, so a plain store of the known value is enough.
-    const std::uint64_t word = word_.load(std::memory_order_relaxed);
-    word_.store(with_phase(word, phase::consumed), std::memory_order_release);
+    const std::uint64_t word = word_.load(std::memory_order_relaxed);           // relaxed: our own consuming word
+    word_.store(with_phase(word, phase::consumed), std::memory_order_release);  // release: see above
   }
 
   // Owner: starts the next operation in two steps: begin_reset() claims the source (throws
@@ -188,7 +198,7 @@ class value_task_source_state {
       // acquire: pairs with end_consume()'s release store, so the consumer's reads of the
       // outcome happen before the owner clears it.
       if (word_.compare_exchange_weak(word, pack(version_of(word), phase::resetting), std::memory_order_acquire,
-                                      std::memory_order_relaxed)) {
+                                      std::memory_order_relaxed)) {  // failure: retried, nothing read
         return;
       }
     }
@@ -197,8 +207,8 @@ class value_task_source_state {
     // relaxed load: only the owner changes a resetting word. release store: pairs with
     // reserve_completion()'s acquire, so the next producer writes the outcome after the owner
     // cleared it.
-    const std::uint64_t word = word_.load(std::memory_order_relaxed);
-    word_.store(pack(version_of(word) + 1, phase::pending), std::memory_order_release);
+    const std::uint64_t word = word_.load(std::memory_order_relaxed);  // relaxed: our own resetting word
+    word_.store(pack(version_of(word) + 1, phase::pending), std::memory_order_release);  // release: see above
   }
 
  private:
@@ -208,10 +218,14 @@ class value_task_source_state {
   static constexpr std::uint64_t reserved_bit = std::uint64_t{1} << phase_bits;
   static constexpr unsigned version_shift = phase_bits + 1;
 
-  static std::uint64_t pack(std::uint64_t version, phase p) { return (version << version_shift) | static_cast<std::uint64_t>(p); }
+  static std::uint64_t pack(std::uint64_t version, phase p) {
+    return (version << version_shift) | static_cast<std::uint64_t>(p);
+  }
   static std::uint64_t version_of(std::uint64_t word) { return word >> version_shift; }
   static phase phase_of(std::uint64_t word) { return static_cast<phase>(word & phase_mask); }
-  static std::uint64_t with_phase(std::uint64_t word, phase p) { return (word & ~phase_mask) | static_cast<std::uint64_t>(p); }
+  static std::uint64_t with_phase(std::uint64_t word, phase p) {
+    return (word & ~phase_mask) | static_cast<std::uint64_t>(p);
+  }
 
   static phase checked_phase(std::uint64_t word, std::uint64_t token) {
     if (version_of(word) != token || phase_of(word) == phase::resetting) {
@@ -221,7 +235,8 @@ class value_task_source_state {
     return phase_of(word);
   }
   [[noreturn]] static void throw_consumed() {
-    throw invalid_operation("tpl::value_task: this operation's result was already consumed (a value_task is awaited once)");
+    throw invalid_operation(
+        "tpl::value_task: this operation's result was already consumed (a value_task is awaited once)");
   }
   [[noreturn]] static void throw_second_awaiter() {
     throw invalid_operation("tpl::value_task: the operation already has an awaiter (a value_task is awaited once)");
