@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Instructions per task for the coroutine-task workloads against oneTBB, counted by callgrind
+"""Instructions per task for the coroutine-task workloads against oneTBB, in both task shapes
+(one child spawned + one inline; `_all`: every child spawned; bench/task_workloads.hpp), counted by callgrind
 (valgrind): each workload runs at two sizes and the difference in instructions is divided by the
 difference in tasks, so start-up and shutdown cancel out. Wall time on the shared 2-core VMs
 varies ±40% between runs; these counts do not. `make bench` runs it when valgrind is installed.
@@ -35,6 +36,10 @@ WORKLOADS = [  # name, small size, large size, tasks(size)
     ("tbb_fib", 20, 25, fib_tasks),
     ("tpl_task_skynet", 10_000, 100_000, skynet_tasks),
     ("tbb_skynet", 10_000, 100_000, skynet_tasks),
+    ("tpl_task_fib_all", 20, 25, fib_tasks),
+    ("tbb_fib_all", 20, 25, fib_tasks),
+    ("tpl_task_skynet_all", 10_000, 100_000, skynet_tasks),
+    ("tbb_skynet_all", 10_000, 100_000, skynet_tasks),
 ]
 
 
@@ -55,7 +60,7 @@ def main():
         count = (instructions(binary, name, large) - instructions(binary, name, small)) / (tasks(large) - tasks(small))
         per_task[name] = count
         print(f"  {name:18s} {count:8.0f}")
-    for shape in ("fib", "skynet"):
+    for shape in ("fib", "skynet", "fib_all", "skynet_all"):
         print(f"  tpl / oneTBB, {shape}: {per_task['tpl_task_' + shape] / per_task['tbb_' + shape]:.2f}x")
     return 0
 

@@ -20,7 +20,11 @@ table and exits non-zero if any survivor lacks a justification (or if a mutant f
 The mutants are built in a copy of the tree (build/mutants/src), so an interrupted run never
 leaves a weakened header in the working tree.
 
-Usage: scripts/mutants.py [--list] [--only CODE_SUBSTRING] [--file PATH_SUBSTRING] [--models A,B]
+A model's scenarios run as separate processes, --jobs at a time (default: the CPU count), and a
+model stops at its first failing scenario: a killed mutant names the scenario that failed first,
+not every scenario that would have failed.
+
+Usage: scripts/mutants.py [--list] [--only CODE_SUBSTRING] [--file PATH_SUBSTRING] [--models A,B] [--jobs N]
 """
 
 from __future__ import annotations
@@ -33,7 +37,9 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
+import typing
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,7 +153,53 @@ def run(command: list[str], cwd: Path, timeout: int | None = None) -> subprocess
                           timeout=timeout)
 
 
-def prepare_copy(only_models: set[str] | None = None) -> list[Path]:
+@dataclasses.dataclass
+class ModelOutcome:
+    failed: bool
+    timed_out: bool = False
+    report: str = ""   # "model:scenario (what Relacy reported)" for a failure
+    output: str = ""
+
+
+def run_model(model: Path, jobs: int) -> ModelOutcome:
+    """Runs each scenario of `model` in its own process, `jobs` at once; stops at the first failure."""
+    listing = run([str(model), "--list"], ROOT)
+    scenarios = [line.split()[0] for line in listing.stdout.splitlines() if line.strip()]
+    if listing.returncode != 0 or not scenarios:
+        return ModelOutcome(True, report=f"{model.name}:? (--list failed)", output=listing.stdout)
+    pending = list(scenarios)
+    # Output goes to a file, not a pipe: a failing scenario's history can outgrow a pipe's buffer.
+    running: dict[str, tuple[subprocess.Popen, float, typing.IO[str]]] = {}
+    try:
+        while pending or running:
+            while pending and len(running) < jobs:
+                name = pending.pop(0)
+                log = tempfile.TemporaryFile("w+")
+                process = subprocess.Popen([str(model), name], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+                running[name] = (process, time.monotonic(), log)
+            time.sleep(0.2)
+            for name, (process, began, log) in list(running.items()):
+                if process.poll() is None:
+                    if time.monotonic() - began > MODEL_TIMEOUT_S:
+                        return ModelOutcome(True, timed_out=True, report=f"{model.name}:{name}")
+                    continue
+                del running[name]
+                log.seek(0)
+                output = log.read()
+                log.close()
+                if process.returncode != 0:
+                    found = re.search(r"\] \d+: ([A-Z][A-Z ]+[A-Z])", output)
+                    what = f" ({found.group(1).lower()})" if found else ""
+                    return ModelOutcome(True, report=f"{model.name}:{name}{what}", output=output)
+        return ModelOutcome(False)
+    finally:
+        for process, _, log in running.values():
+            process.kill()
+            process.wait()
+            log.close()
+
+
+def prepare_copy(only_models: set[str] | None, jobs: int) -> list[Path]:
     if COPY.exists():
         shutil.rmtree(COPY)
     COPY.mkdir(parents=True)
@@ -175,9 +227,10 @@ def prepare_copy(only_models: set[str] | None = None) -> list[Path]:
             sys.exit(f"mutants: no such models: {', '.join(sorted(unknown))}")
         models = [m for m in models if m.name in only_models]
     for model in models:
-        baseline = run([str(model)], ROOT, timeout=MODEL_TIMEOUT_S)
-        if baseline.returncode != 0:
-            sys.exit(f"mutants: {model.name} fails without any mutation:\n{baseline.stdout[-3000:]}")
+        baseline = run_model(model, jobs)
+        if baseline.failed:
+            sys.exit(f"mutants: {model.name} fails without any mutation: {baseline.report}\n"
+                     f"{baseline.output[-3000:]}")
     return models
 
 
@@ -204,6 +257,7 @@ FIRST_MODELS = {
     "when_all_core": ["model_combinators"],
     "when_any_core": ["model_combinators"],
     "thread_pool": ["model_pool"],
+    "value_task_source_state": ["model_value_task_source"],
 }
 
 
@@ -212,7 +266,7 @@ def ordered_for(mutant: Mutant, models: list[Path]) -> list[Path]:
     return sorted(models, key=lambda m: (first.index(m.name) if m.name in first else len(first), m.name))
 
 
-def evaluate(mutant: Mutant, models: list[Path]) -> None:
+def evaluate(mutant: Mutant, models: list[Path], jobs: int) -> None:
     target = COPY / mutant.path
     pristine = target.read_text()
     try:
@@ -225,17 +279,12 @@ def evaluate(mutant: Mutant, models: list[Path]) -> None:
         # A model the build did not relink does not contain the mutated code and cannot kill it.
         rebuilt = [model for model in models if model.stat().st_mtime_ns != built_before[model]]
         for model in ordered_for(mutant, rebuilt):
-            try:
-                outcome = run([str(model)], ROOT, timeout=MODEL_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                mutant.result, mutant.killed_by = "timeout", model.name
+            outcome = run_model(model, jobs)
+            if outcome.timed_out:
+                mutant.result, mutant.killed_by = "timeout", outcome.report
                 return
-            if outcome.returncode != 0:
-                failed = re.findall(r"^--- (\S+): FAILED", outcome.stdout, re.MULTILINE)
-                report = re.search(r"\] \d+: ([A-Z][A-Z ]+[A-Z])", outcome.stdout)
-                mutant.result = "killed"
-                mutant.killed_by = f"{model.name}:{','.join(failed) if failed else '?'}" + \
-                    (f" ({report.group(1).lower()})" if report else "")
+            if outcome.failed:
+                mutant.result, mutant.killed_by = "killed", outcome.report
                 return
         mutant.result = "survived"
     finally:
@@ -250,6 +299,8 @@ def main() -> int:
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     parser.add_argument("--models", help="comma-separated model names to run (default: all); a partial run: "
                                          "a survivor then survived only these models")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="scenarios run at once (default: the CPU count)")
     args = parser.parse_args()
 
     mutants = find_mutants()
@@ -272,12 +323,12 @@ def main() -> int:
     except BlockingIOError:
         sys.exit("mutants: another run is using build/mutants; wait for it to finish")
     started = time.monotonic()
-    models = prepare_copy(set(args.models.split(",")) if args.models else None)
+    models = prepare_copy(set(args.models.split(",")) if args.models else None, args.jobs)
     print(f"{len(mutants)} mutants; models: {', '.join(m.name for m in models)}", flush=True)
     doc_text = DOC.read_text() if DOC.exists() else ""
     for number, mutant in enumerate(mutants, 1):
         began = time.monotonic()
-        evaluate(mutant, models)
+        evaluate(mutant, models, args.jobs)
         mutant.justified = mutant.result == "survived" and justified(mutant, doc_text)
         print(f"[{number}/{len(mutants)}] {mutant.where} {mutant.original} -> {mutant.weakened}: "
               f"{mutant.result} {mutant.killed_by} ({time.monotonic() - began:.1f} s)", flush=True)

@@ -45,10 +45,11 @@ inline constexpr int spare_idle_timeout_ms = 5000;
 inline constexpr std::size_t inline_stack_reserve = 256 * 1024;
 
 // Coroutine frames up to this size are recycled through a per-thread cache of free frames
-// (detail/frame_allocator.hpp), in size classes of 64 bytes, at most frame_cache_frames_per_class
-// frames a class: at most 64 * 64 * (1 + 2 + ... + 8) bytes = 144 KiB cached per thread. Model
-// builds cache nothing, so Relacy's heap sees every frame (leaks, use after free).
+// (detail/frame_allocator.hpp), in size classes of 16 bytes, at most frame_cache_frames_per_class
+// frames a class and frame_cache_max_bytes_per_thread bytes in all. Model builds cache nothing,
+// so Relacy's heap sees every frame (leaks, use after free).
 inline constexpr std::size_t frame_cache_max_frame_size = 512;
+inline constexpr std::size_t frame_cache_max_bytes_per_thread = 144 * 1024;
 #if defined(TPL_MODEL_RELACY)
 inline constexpr std::size_t frame_cache_frames_per_class = 0;
 #else

@@ -299,9 +299,10 @@ class task_state {
     return reinterpret_cast<continuation*>(&sentinel_tag);
   }
 
+  // The two 32-bit words side by side: 16 bytes, not 24 (every coroutine frame holds one).
   sync::atomic<std::uint32_t> state_;
-  sync::atomic<continuation*> continuations_{nullptr};
   sync::atomic<std::uint32_t> references_;
+  sync::atomic<continuation*> continuations_{nullptr};
 };
 
 }  // namespace tpl::detail
