@@ -18,6 +18,7 @@
 #include "tpl/thread_pool.hpp"
 #include "tpl/unobserved_exceptions.hpp"
 #include "tpl/value_task.hpp"
+#include "tpl/version.hpp"
 #include "tpl/manual_reset_value_task_source.hpp"
 #include "tpl/wait_all.hpp"
 #include "tpl/when_all.hpp"
