@@ -27,6 +27,8 @@
 namespace tpl {
 
 class cancellation_registration;
+template <class Callback>
+class cancellation_callback;
 
 namespace detail {
 
@@ -61,11 +63,18 @@ class cancellation_token {
   cancellation_token() noexcept = default;
   [[nodiscard]] static cancellation_token none() noexcept { return {}; }
 
-  [[nodiscard]] bool is_cancellation_requested() const {
+  [[nodiscard]] bool is_cancellation_requested() const noexcept {
     return state_.get() != nullptr && state_->is_cancellation_requested();
   }
   // false only for none(): a token with a source can be canceled (even once it was).
   [[nodiscard]] bool can_be_canceled() const noexcept { return state_.get() != nullptr; }
+
+  // The standard's stop-token names (tpl::stoppable_token, stoppable_token.hpp), so code written
+  // for std::stop_token-like tokens takes a cancellation_token.
+  [[nodiscard]] bool stop_requested() const noexcept { return is_cancellation_requested(); }
+  [[nodiscard]] bool stop_possible() const noexcept { return can_be_canceled(); }
+  template <class Callback>
+  using callback_type = cancellation_callback<Callback>;
 
   // Throws tpl::operation_canceled carrying this token if cancellation was requested
   // (defined in operation_canceled.hpp, which every user of it includes through tpl.hpp).
@@ -147,3 +156,5 @@ cancellation_registration cancellation_token::register_callback(Callback&& callb
 
 // throw_if_cancellation_requested() is defined with the exception it throws.
 #include "tpl/operation_canceled.hpp"  // IWYU pragma: export
+// callback_type's class template.
+#include "tpl/cancellation_callback.hpp"  // IWYU pragma: export

@@ -101,7 +101,7 @@ class cancellation_state {
     }
   }
 
-  [[nodiscard]] bool is_cancellation_requested() const {
+  [[nodiscard]] bool is_cancellation_requested() const noexcept {
     // acquire: pairs with cancel()'s fetch_or: whatever the canceller did before cancelling is
     // visible to code that sees the request (as .NET's volatile read).
     return (flags_.load(std::memory_order_acquire) & cancel_requested) != 0;
