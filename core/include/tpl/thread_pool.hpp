@@ -41,6 +41,7 @@
 
 #include "tpl/config.hpp"
 #include "tpl/detail/pool_intake.hpp"
+#include "tpl/detail/pool_scheduling_awaitable.hpp"
 #include "tpl/detail/pool_worker.hpp"
 #include "tpl/detail/work_item.hpp"
 #include "tpl/errors.hpp"
@@ -109,6 +110,12 @@ class thread_pool {
     submit_item(item.get());
     item.release();  // the item deletes itself after running
   }
+
+  // `co_await pool.schedule()`: the rest of the coroutine runs on this pool (always queued, as
+  // P2300's schedule(); tpl::resume_on(pool) skips the queueing when already on the pool).
+  // Throws tpl::invalid_operation at the co_await if the pool is shutting down (from outside
+  // it); the coroutine then goes on where it was (detail/pool_scheduling_awaitable.hpp).
+  [[nodiscard]] detail::pool_scheduling_awaitable schedule() noexcept { return {*this, false}; }
 
   // The calling thread's worker if it is one of this pool's workers, else nullptr.
   [[nodiscard]] detail::pool_worker* current_worker() const noexcept {
@@ -198,5 +205,19 @@ class thread_pool {
   bool spares_stopping_ = false;                     // under spare_mutex_
   sync::atomic<int> surplus_spares_{0};  // running_spares_ - blocked_, mirrored for spare_is_surplus()
 };
+
+// `co_await tpl::resume_on(pool)`: go on on `pool`; no suspension when the caller already runs
+// on one of its workers. Errors as thread_pool::schedule().
+[[nodiscard]] inline detail::pool_scheduling_awaitable resume_on(thread_pool& pool) noexcept { return {pool, true}; }
+
+namespace detail {
+inline bool pool_scheduling_awaitable::await_ready() const noexcept {
+  return inline_if_on_pool_ && pool_->current_worker() != nullptr;
+}
+inline void pool_scheduling_awaitable::await_suspend(std::coroutine_handle<> coroutine) {
+  coroutine_ = coroutine.address();
+  pool_->submit_item(this);  // throws: not queued, and the coroutine is resumed with the exception
+}
+}  // namespace detail
 
 }  // namespace tpl
