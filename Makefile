@@ -71,6 +71,7 @@ bench: bootstrap
 	./build/release/bench/bench_combinators
 	./build/release/bench/bench_value_task
 	python3 scripts/instructions_per_task.py build/release
+	bench/compile_time.sh
 
 # The property tests with a large budget (CI runs RapidCheck's default of 100 cases a property).
 # Each prints its seed; RC_PARAMS="seed=N" reproduces a failure.
