@@ -220,7 +220,7 @@ def prepare_copy(only_models: set[str] | None, jobs: int) -> list[Path]:
             shutil.copy(source, COPY / item)
     configure = run(["cmake", "-S", str(COPY), "-B", str(BUILD), "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release",
                      "-DCMAKE_CXX_COMPILER=g++", "-DTPL_BUILD_TESTS=OFF", "-DTPL_BUILD_BENCH=OFF",
-                     "-DTPL_BUILD_EXAMPLES=OFF", "-DTPL_BUILD_MODELS=ON", "-DTPL_MODEL_PLANTED_BUG=OFF"], ROOT)
+                     "-DTPL_BUILD_EXAMPLES=OFF", "-DTPL_BUILD_DIAGRAMS=OFF", "-DTPL_BUILD_MODELS=ON", "-DTPL_MODEL_PLANTED_BUG=OFF"], ROOT)
     if configure.returncode != 0:
         sys.exit("mutants: configuring the model build failed:\n" + configure.stdout)
     build = run(["cmake", "--build", str(BUILD)], ROOT)
