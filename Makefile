@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 CMAKE_QUIET := >/dev/null
 
-.PHONY: all bootstrap demo test conformance models tsan asan clang bench mutants proptests-long clean
+.PHONY: all bootstrap demo test conformance models tsan asan clang bench bench-report mutants proptests-long clean
 
 all: test
 
@@ -72,6 +72,13 @@ bench: bootstrap
 	./build/release/bench/bench_value_task
 	python3 scripts/instructions_per_task.py build/release
 	bench/compile_time.sh
+
+# The fork-join and cancellation benchmarks as plots and tables in docs/benchmarks.md (matplotlib
+# is installed here only: nothing else needs it).
+bench-report: bootstrap
+	scripts/bootstrap python3-matplotlib
+	$(call build,release)
+	/usr/bin/python3 scripts/bench_report.py build/release
 
 # The property tests with a large budget (CI runs RapidCheck's default of 100 cases a property).
 # Each prints its seed; RC_PARAMS="seed=N" reproduces a failure.
