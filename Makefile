@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 CMAKE_QUIET := >/dev/null
 
-.PHONY: all bootstrap demo test conformance models tsan asan clang bench bench-report mutants proptests-long clean
+.PHONY: all bootstrap demo test conformance models tsan asan clang bench bench-report fuzz mutants proptests-long clean
 
 all: test
 
@@ -79,6 +79,18 @@ bench-report: bootstrap
 	scripts/bootstrap python3-matplotlib
 	$(call build,release)
 	/usr/bin/python3 scripts/bench_report.py build/release
+
+# The libFuzzer targets (fuzz/, clang 19 with ASan+UBSan) for FUZZ_SECONDS each (make test runs
+# them for 20 s). A crash or a disagreement with the reference model fails the run and leaves the
+# input in build/asan/fuzz/scratch/<name>/artifacts; `build/asan/fuzz/fuzz_<name> <input>` replays it.
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS = work_stealing_deque cancellation completion_source
+fuzz: bootstrap
+	$(call build,asan,$(addprefix fuzz_,$(FUZZ_TARGETS)))
+	for name in $(FUZZ_TARGETS); do \
+	  cmake -DFUZZER=build/asan/fuzz/fuzz_$$name -DSEEDS=fuzz/corpus/$$name -DDICTIONARY=fuzz/dictionaries/$$name.dict \
+	        -DSCRATCH=build/asan/fuzz/scratch/$$name -DSECONDS=$(FUZZ_SECONDS) -P fuzz/run_fuzzer.cmake || exit 1; \
+	done
 
 # The property tests with a large budget (CI runs RapidCheck's default of 100 cases a property).
 # Each prints its seed; RC_PARAMS="seed=N" reproduces a failure.
