@@ -25,6 +25,7 @@ model stops at its first failing scenario: a killed mutant names the scenario th
 not every scenario that would have failed.
 
 Usage: scripts/mutants.py [--list] [--only CODE_SUBSTRING] [--file PATH_SUBSTRING] [--models A,B] [--jobs N]
+                          [--from N]
 """
 
 from __future__ import annotations
@@ -306,6 +307,8 @@ def main() -> int:
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     parser.add_argument("--models", help="comma-separated model names to run (default: all); a partial run: "
                                          "a survivor then survived only these models")
+    parser.add_argument("--from", dest="first", type=int, default=1,
+                        help="start at this mutant's number (1-based, as --list numbers them): resumes a run")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="scenarios run at once (default: the CPU count)")
     args = parser.parse_args()
@@ -315,6 +318,7 @@ def main() -> int:
         mutants = [m for m in mutants if args.only in m.code]
     if args.file:
         mutants = [m for m in mutants if args.file in str(m.path)]
+    mutants = mutants[args.first - 1:]
     if args.list:
         for m in mutants:
             print(f"{m.where:55} {m.kind:11} {m.original} -> {m.weakened}   {m.code[:70]}")

@@ -114,17 +114,17 @@ class cancellation_token_source {
   }
 
   // A source canceled when any of `tokens` is. Tokens that cannot be canceled are ignored.
-  static cancellation_token_source create_linked(std::initializer_list<cancellation_token> tokens) {
+  [[nodiscard]] static cancellation_token_source create_linked(std::initializer_list<cancellation_token> tokens) {
     return create_linked(std::span<const cancellation_token>(tokens.begin(), tokens.size()));
   }
   // The same for a number of tokens known only at run time (.NET's CancellationToken[] overload).
-  static cancellation_token_source create_linked(std::span<const cancellation_token> tokens) {
+  [[nodiscard]] static cancellation_token_source create_linked(std::span<const cancellation_token> tokens) {
     cancellation_token_source linked;
     for (const cancellation_token& parent : tokens) linked.link_to(parent);
     return linked;
   }
   template <class... Tokens>
-  static cancellation_token_source create_linked(const cancellation_token& first, const Tokens&... rest) {
+  [[nodiscard]] static cancellation_token_source create_linked(const cancellation_token& first, const Tokens&... rest) {
     return create_linked({first, rest...});
   }
 

@@ -26,7 +26,7 @@
 namespace tpl {
 
 // A source canceled when `stop` is stopped.
-inline cancellation_token_source linked_source(const std::stop_token& stop) {
+[[nodiscard]] inline cancellation_token_source linked_source(const std::stop_token& stop) {
   cancellation_token_source linked;
   if (!stop.stop_possible()) return linked;
   struct canceler {
