@@ -23,7 +23,8 @@ demo: bootstrap
 	./build/release/examples/tpl_task_demo
 
 # Everything CI runs: g++ release (unit, prop, model, stress, install), clang 19 (the same,
-# proving the second compiler), ThreadSanitizer and ASan+UBSan (label `sanitizer`).
+# proving the second compiler), ThreadSanitizer and ASan+UBSan (label `sanitizer`; the asan run
+# also runs the libFuzzer targets for 20 s each, label `fuzz`).
 test: bootstrap
 	$(call build,release)
 	ctest --preset release
