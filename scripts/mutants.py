@@ -83,7 +83,10 @@ class Mutant:
 def statement_at(lines: list[str], index: int) -> tuple[str, int]:
     """The statement containing line `index`: from the line where it starts to the `;`."""
     start = index
-    while start > 0 and not lines[start - 1].rstrip().endswith((";", "{", "}")) \
+    # A previous line ends a statement if its code (before any trailing comment) does: a line
+    # like `x.load(std::memory_order_relaxed);  // why` must not merge into the next statement
+    # (it did, and hid the next line's store from the mutants as part of a "load").
+    while start > 0 and not lines[start - 1].split("//", 1)[0].rstrip().endswith((";", "{", "}")) \
             and not lines[start - 1].lstrip().startswith("//"):
         start -= 1
     end = index
