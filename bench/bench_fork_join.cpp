@@ -307,7 +307,10 @@ std::string bench_name(const std::string& workload, const std::string& library, 
 tpl::task<std::int64_t> await_gate(const tpl::task<std::int64_t>& gate) { co_return co_await gate + 1; }
 
 // Heap bytes in use (glibc's count of allocated chunks, headers included).
-std::size_t heap_in_use() { return mallinfo2().uordblks + mallinfo2().hblkhd; }
+std::size_t heap_in_use() {
+  const struct mallinfo2 heap = mallinfo2();
+  return heap.uordblks + heap.hblkhd;
+}
 
 void suspended_coroutines_report() {
   constexpr std::size_t count = 1'000'000;
