@@ -63,8 +63,8 @@ class completed_task_core final : public task_core_of<T> {
 template <class T = void>
 class task {
   static_assert(!std::is_reference_v<T>, "tpl::task<T>: T must not be a reference");
-  static_assert(std::is_void_v<T> || std::is_copy_constructible_v<T>,
-                "tpl::task<T>: T must be copyable (every awaiter gets its own copy of the result)");
+  static_assert(std::is_void_v<T> || std::is_copy_constructible_v<T> || std::is_move_constructible_v<T>,
+                "tpl::task<T>: T must be copyable or movable");
 
  public:
   using promise_type = detail::task_promise<T>;
@@ -133,10 +133,23 @@ class task {
     return conclude_wait(core, detail::wait_for_completion_until(core, steady_deadline, token), token);
   }
 
-  // wait(), then the result (a copy).
-  T get() const {
+  // wait(), then the result: a copy, or for a move-only T a reference to the task's one value
+  // (valid while a handle to the task lives).
+  detail::awaited_result_t<T, false> get() const& {
     wait();
     if constexpr (!std::is_void_v<T>) return core_->value();
+  }
+  // On an rvalue (`std::move(t).get()`, a temporary): as above, except that a move-only result
+  // is moved out, as `co_await std::move(t)` does.
+  detail::awaited_result_t<T, true> get() && {
+    wait();
+    if constexpr (std::is_void_v<T>) {
+      return;
+    } else if constexpr (!std::is_copy_constructible_v<T>) {
+      return core_->take_value();
+    } else {
+      return core_->value();
+    }
   }
 
   // The aggregate of a faulted task's exceptions (marking them observed); empty for a task that
@@ -145,7 +158,13 @@ class task {
     return checked("exception").exception_if_faulted();
   }
 
-  detail::task_awaiter<T> operator co_await() const { return detail::task_awaiter<T>(checked("co_await")); }
+  // `co_await t`: a copy of the result (a const reference for a move-only T). `co_await
+  // std::move(t)` (or of a temporary) moves a move-only result out of the task: only for the
+  // last reader of the value; other handles see the moved-from object afterwards.
+  detail::task_awaiter<T> operator co_await() const& { return detail::task_awaiter<T>(checked("co_await")); }
+  detail::task_awaiter<T, true> operator co_await() const&& {
+    return detail::task_awaiter<T, true>(checked("co_await"));
+  }
 
   template <class... Args>
   [[nodiscard]] static task from_result(Args&&... args) {

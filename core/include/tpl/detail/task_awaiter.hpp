@@ -18,7 +18,22 @@ namespace tpl::detail {
 // Also a work_item, for the rare resumption queued when the stack is low: its run function
 // resumes the coroutine the continuation names, so the queued form costs the frame 8 bytes
 // (a separate resumption_item cost 16).
-template <class T>
+// What `co_await` of a task gives: a copy of the result, or for a move-only result a const
+// reference to the one value every awaiter shares (.NET hands out the same object), and when
+// the task is awaited as an rvalue (`co_await std::move(t)`, a temporary) the value itself,
+// moved out: the caller says, by the move, that no other handle reads the value again.
+template <class T, bool MoveOut>
+struct awaited_result {
+  using type = std::conditional_t<std::is_copy_constructible_v<T> || MoveOut, T, const T&>;
+};
+template <bool MoveOut>
+struct awaited_result<void, MoveOut> {
+  using type = void;
+};
+template <class T, bool MoveOut>
+using awaited_result_t = typename awaited_result<T, MoveOut>::type;
+
+template <class T, bool MoveOut = false>
 class task_awaiter : public continuation, private work_item {
  public:
   explicit task_awaiter(task_core_of<T>& awaited) noexcept
@@ -34,9 +49,15 @@ class task_awaiter : public continuation, private work_item {
     return awaited_->state().add_continuation(this);
   }
 
-  T await_resume() const {
+  awaited_result_t<T, MoveOut> await_resume() const {
     awaited_->rethrow_if_unsuccessful_for_await();
-    if constexpr (!std::is_void_v<T>) return awaited_->value();
+    if constexpr (std::is_void_v<T>) {
+      return;
+    } else if constexpr (MoveOut && !std::is_copy_constructible_v<T>) {
+      return awaited_->take_value();
+    } else {
+      return awaited_->value();
+    }
   }
 
  private:

@@ -197,6 +197,8 @@ class task_core_of : public task_core {
     value_.emplace(std::forward<Args>(args)...);
   }
   [[nodiscard]] const T& value() const noexcept { return *value_; }
+  // For `co_await std::move(task)` of a move-only result: the awaiter owns it from now on.
+  [[nodiscard]] T take_value() { return std::move(*value_); }
 
  protected:
   ~task_core_of() = default;

@@ -1,0 +1,126 @@
+#include "detail/epoll_driver.hpp"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <system_error>
+
+#include "detail/io_descriptor.hpp"
+#include "tpl/thread_pool.hpp"
+
+namespace tpl::io::detail {
+
+namespace {
+
+[[noreturn]] void fail(const char* what) { throw std::system_error(errno, std::system_category(), what); }
+
+}  // namespace
+
+epoll_driver& epoll_driver::instance() {
+  // The default pool first: statics die in reverse order, so the driver (which queues
+  // resumptions to it) stops before the pool does.
+  (void)thread_pool::default_pool();
+  static epoll_driver driver;
+  return driver;
+}
+
+epoll_driver::epoll_driver() {
+  epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_ < 0) fail("tpl::io: epoll_create1");
+  wake_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake_ < 0) {
+    const int error = errno;
+    ::close(epoll_);
+    throw std::system_error(error, std::system_category(), "tpl::io: eventfd");
+  }
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.ptr = nullptr;  // the stop signal
+  if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &event) != 0) {
+    const int error = errno;
+    ::close(wake_);
+    ::close(epoll_);
+    throw std::system_error(error, std::system_category(), "tpl::io: epoll_ctl(eventfd)");
+  }
+  thread_ = std::thread([this] { run(); });
+}
+
+epoll_driver::~epoll_driver() {
+  const std::uint64_t one = 1;
+  if (::write(wake_, &one, sizeof one) != static_cast<ssize_t>(sizeof one)) {
+    std::fputs("tpl::io: cannot signal the I/O driver to stop\n", stderr);
+    std::abort();
+  }
+  thread_.join();
+  retired_.clear();
+  ::close(wake_);
+  ::close(epoll_);
+}
+
+void epoll_driver::watch(io_descriptor& descriptor) {
+  epoll_event event{};
+  // Edge-triggered, both directions, once: a report is remembered by the slot it goes to, so
+  // no re-arming (EPOLLONESHOT) and no epoll_ctl per operation.
+  event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+  event.data.ptr = &descriptor;
+  if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, descriptor.number(), &event) != 0) fail("tpl::io: epoll_ctl(ADD)");
+}
+
+void epoll_driver::unwatch_and_retire(std::shared_ptr<io_descriptor> descriptor) noexcept {
+  // Errors are ignored: the descriptor is being closed, which deregisters it anyway.
+  (void)::epoll_ctl(epoll_, EPOLL_CTL_DEL, descriptor->number(), nullptr);
+  const std::lock_guard lock(retired_mutex_);
+  try {
+    retired_.push_back(std::move(descriptor));
+  } catch (...) {
+    // No memory to retire it: keep it for ever rather than free what a batch may still name.
+    new std::shared_ptr<io_descriptor>(std::move(descriptor));
+  }
+}
+
+unsigned long long epoll_driver::reports_handled() const noexcept {
+  // relaxed: a statistic; nothing is read through it.
+  return reports_.load(std::memory_order_relaxed);
+}
+
+void epoll_driver::run() noexcept {
+  constexpr int batch_size = 256;
+  epoll_event events[batch_size];
+  std::vector<std::shared_ptr<io_descriptor>> to_drop;
+  for (;;) {
+    const int count = ::epoll_wait(epoll_, events, batch_size, -1);
+    if (count < 0) {
+      if (errno == EINTR) continue;
+      std::perror("tpl::io: epoll_wait");
+      std::abort();
+    }
+    bool stop = false;
+    for (int index = 0; index < count; ++index) {
+      auto* descriptor = static_cast<io_descriptor*>(events[index].data.ptr);
+      if (descriptor == nullptr) {
+        stop = true;
+        continue;
+      }
+      const std::uint32_t what = events[index].events;
+      // A hang-up or error wakes both sides: the retried call reports it (0 bytes, EPIPE, ...).
+      if ((what & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) descriptor->read_side().notify_ready();
+      if ((what & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) descriptor->write_side().notify_ready();
+    }
+    // relaxed: a statistic (reports_handled).
+    reports_.fetch_add(static_cast<unsigned long long>(count), std::memory_order_relaxed);
+    // This batch is done: what was retired before now cannot be named by the next one.
+    {
+      const std::lock_guard lock(retired_mutex_);
+      to_drop.swap(retired_);
+    }
+    to_drop.clear();
+    if (stop) return;
+  }
+}
+
+}  // namespace tpl::io::detail

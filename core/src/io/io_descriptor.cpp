@@ -1,0 +1,60 @@
+#include "detail/io_descriptor.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include "detail/epoll_driver.hpp"
+
+namespace tpl::io::detail {
+
+std::shared_ptr<io_descriptor> io_descriptor::adopt(int descriptor) {
+  if (descriptor < 0) throw std::system_error(EBADF, std::system_category(), "tpl::io: not a descriptor");
+  auto close_and_throw = [descriptor](const char* what) {
+    const int error = errno;
+    ::close(descriptor);
+    throw std::system_error(error, std::system_category(), what);
+  };
+  const int flags = ::fcntl(descriptor, F_GETFL);
+  if (flags < 0 || ::fcntl(descriptor, F_SETFL, flags | O_NONBLOCK) != 0) close_and_throw("tpl::io: fcntl(O_NONBLOCK)");
+  const int descriptor_flags = ::fcntl(descriptor, F_GETFD);
+  if (descriptor_flags < 0 || ::fcntl(descriptor, F_SETFD, descriptor_flags | FD_CLOEXEC) != 0) {
+    close_and_throw("tpl::io: fcntl(FD_CLOEXEC)");
+  }
+  struct stat status {};
+  if (::fstat(descriptor, &status) != 0) close_and_throw("tpl::io: fstat");
+  epoll_driver& driver = epoll_driver::instance();
+  std::shared_ptr<io_descriptor> adopted;
+  try {
+    adopted = std::make_shared<io_descriptor>(descriptor, S_ISSOCK(status.st_mode));
+  } catch (...) {
+    ::close(descriptor);
+    throw;
+  }
+  try {
+    driver.watch(*adopted);
+  } catch (...) {
+    ::close(descriptor);  // never watched, never shared: nobody else can be using it
+    throw;
+  }
+  return adopted;
+}
+
+void io_descriptor::close() noexcept {
+  // Wake waiters first: they find the slot closed and end with ECANCELED; a call that began
+  // before close still holds the number, and the last of them closes it.
+  read_slot_.close();
+  write_slot_.close();
+  if (lifetime_.ask_close()) close_number();
+}
+
+void io_descriptor::close_number() noexcept {
+  // Deregister (and retire this state to the driver) before the number can be reused.
+  epoll_driver::instance().unwatch_and_retire(shared_from_this());
+  ::close(descriptor_);
+}
+
+}  // namespace tpl::io::detail

@@ -1,0 +1,327 @@
+// tpl::io on loopback: echo round trips at 1,000 connections, peer resets, cancel racing
+// completion, close while pending, descriptor exhaustion, no thread per operation, and no
+// descriptor leaked by any test (the fixture counts /proc/self/fd before and after).
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstddef>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "tpl/aggregate_exception.hpp"
+#include "tpl/cancellation_token_source.hpp"
+#include "tpl/errors.hpp"
+#include "tpl/io.hpp"
+#include "tpl/operation_canceled.hpp"
+#include "tpl/run.hpp"
+#include "tpl/task.hpp"
+#include "tpl/thread_pool.hpp"
+#include "tpl/when_all.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using tpl::io::stream;
+
+std::size_t open_descriptor_count() {
+  std::size_t count = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++count;
+  return count;
+}
+
+std::size_t thread_count() {
+  std::size_t count = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) ++count;
+  return count;
+}
+
+// The errno a task failed with (its first exception as a std::system_error), or 0.
+template <class T>
+int failure_errno(const tpl::task<T>& task) {
+  try {
+    (void)task.get();
+  } catch (const tpl::aggregate_exception& failure) {
+    try {
+      std::rethrow_exception(failure.inner_exceptions().at(0));
+    } catch (const std::system_error& error) {
+      return error.code().value();
+    } catch (...) {
+      return -1;
+    }
+  }
+  return 0;
+}
+
+// Waits for `task` to end, however it ends (wait() throws for a canceled or faulted task).
+template <class T>
+void settle(const tpl::task<T>& task) {
+  try {
+    task.wait();
+  } catch (const tpl::aggregate_exception&) {
+  }
+}
+
+std::span<std::byte> bytes_of(std::string& text) { return std::as_writable_bytes(std::span(text)); }
+std::span<const std::byte> bytes_of(const std::string& text) { return std::as_bytes(std::span(text)); }
+
+class io_test : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    // Start the driver (its epoll and eventfd descriptors live for the process) before counting.
+    auto [reader, writer] = tpl::io::make_pipe();
+  }
+  void SetUp() override { descriptors_before_ = open_descriptor_count(); }
+  void TearDown() override { EXPECT_EQ(open_descriptor_count(), descriptors_before_) << "a descriptor leaked"; }
+
+ private:
+  std::size_t descriptors_before_ = 0;
+};
+
+tpl::task<> echo_until_end(stream connection) {
+  std::array<std::byte, 4096> buffer{};
+  for (;;) {
+    const std::size_t got = co_await connection.read_some(buffer);
+    if (got == 0) co_return;
+    co_await connection.write(std::span<const std::byte>(buffer.data(), got));
+  }
+}
+
+tpl::task<> serve_echo(tpl::io::listener& server, std::size_t connections) {
+  std::vector<tpl::task<>> handlers;
+  handlers.reserve(connections);
+  for (std::size_t index = 0; index < connections; ++index) {
+    handlers.push_back(echo_until_end(co_await server.accept()));
+  }
+  co_await tpl::when_all(handlers);
+}
+
+// One client: sends a message naming it, reads the echo back, checks every byte.
+tpl::task<std::size_t> echo_client(tpl::io::endpoint where, std::size_t id, std::size_t size) {
+  stream connection = co_await tpl::io::connect_tcp(where);
+  std::string message(size, '\0');
+  for (std::size_t at = 0; at < size; ++at) message[at] = static_cast<char>('a' + (id + at) % 26);
+  co_await connection.write(bytes_of(message));
+  std::string echoed(size, '\0');
+  co_await connection.read(bytes_of(echoed));
+  connection.shutdown(tpl::io::shutdown_kind::send);
+  std::array<std::byte, 1> after{};
+  const std::size_t extra = co_await connection.read_some(after);  // the server's end of stream
+  co_return echoed == message && extra == 0 ? size : 0;
+}
+
+TEST_F(io_test, echo_round_trips_on_a_thousand_concurrent_connections_account_for_every_byte) {
+  // 2 descriptors per connection (both ends are in this process): raise the soft limit if the
+  // hard one allows, else use as many connections as fit, and say so.
+  rlimit limit{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
+  const rlimit original = limit;
+  limit.rlim_cur = limit.rlim_max;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &limit), 0);
+  std::size_t connections = 1000;
+  if (limit.rlim_cur < 2 * connections + 100) {
+    connections = (limit.rlim_cur - 100) / 2;
+    std::printf("descriptor limit %llu: %zu connections\n", static_cast<unsigned long long>(limit.rlim_cur),
+                connections);
+  }
+  constexpr std::size_t message_size = 3000;
+  const std::size_t threads_before = thread_count();
+  {
+    auto server = tpl::io::listener::listen_tcp({"127.0.0.1", 0});
+    const tpl::io::endpoint where = server.local_endpoint();
+    tpl::task<> serving = serve_echo(server, connections);
+    std::vector<tpl::task<std::size_t>> clients;
+    clients.reserve(connections);
+    for (std::size_t id = 0; id < connections; ++id) clients.push_back(echo_client(where, id, message_size));
+    const std::vector<std::size_t> echoed = tpl::when_all(clients).get();
+    serving.get();
+    std::size_t total = 0;
+    for (std::size_t each : echoed) total += each;
+    EXPECT_EQ(total, connections * message_size);
+  }
+  // No thread per connection: the pool (its spares included) and the driver, already running.
+  const tpl::thread_pool& pool = tpl::thread_pool::default_pool();
+  EXPECT_LE(thread_count(), threads_before + pool.spare_threads_started()) << "threads grew with the connections";
+  std::printf("threads: %zu before, %zu after %zu connections\n", threads_before, thread_count(), connections);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &original), 0);
+}
+
+TEST_F(io_test, unix_sockets_and_pipes_move_bytes_through_the_same_stream_type) {
+  const std::string path = "/tmp/tpl_io_test_" + std::to_string(::getpid()) + ".sock";
+  std::filesystem::remove(path);
+  {
+    auto server = tpl::io::listener::listen_unix(path);
+    tpl::task<stream> accepted = server.accept();
+    stream client = tpl::io::connect_unix(path).get();
+    stream served = std::move(accepted).get();
+    std::string hello = "hello";
+    client.write(bytes_of(std::as_const(hello))).get();
+    std::string got(5, '\0');
+    served.read(bytes_of(got)).get();
+    EXPECT_EQ(got, "hello");
+  }
+  std::filesystem::remove(path);
+  auto [reader, writer] = tpl::io::make_pipe();
+  const std::string sent = "through a pipe";
+  tpl::task<> writing = writer.write(bytes_of(sent));
+  std::string received(sent.size(), '\0');
+  reader.read(bytes_of(received)).get();
+  writing.get();
+  EXPECT_EQ(received, sent);
+  writer.close();
+  std::array<std::byte, 1> one{};
+  EXPECT_EQ(reader.read_some(one).get(), 0u) << "a closed write end is the reader's end of stream";
+}
+
+// A connected TCP pair on loopback: (client, served).
+std::pair<stream, stream> tcp_pair() {
+  auto server = tpl::io::listener::listen_tcp({"localhost", 0});
+  tpl::task<stream> accepted = server.accept();
+  stream client = tpl::io::connect_tcp(server.local_endpoint()).get();
+  return {std::move(client), std::move(accepted).get()};
+}
+
+void reset_on_close(stream& connection) {
+  const linger abortive{1, 0};  // close sends RST instead of FIN
+  ASSERT_EQ(::setsockopt(connection.native_handle(), SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive), 0);
+}
+
+TEST_F(io_test, a_peer_reset_mid_read_fails_the_read_with_econnreset) {
+  auto [client, served] = tcp_pair();
+  std::array<std::byte, 16> buffer{};
+  tpl::task<std::size_t> reading = served.read_some(buffer);
+  EXPECT_FALSE(reading.is_completed()) << "nothing was sent: the read must be pending, on no thread";
+  reset_on_close(client);
+  client.close();
+  EXPECT_EQ(failure_errno(reading), ECONNRESET);
+}
+
+TEST_F(io_test, a_peer_reset_mid_write_fails_the_write_with_epipe_or_econnreset) {
+  auto [client, served] = tcp_pair();
+  const std::string big(32 << 20, 'x');  // more than loopback buffers hold: the write waits
+  tpl::task<> writing = served.write(bytes_of(big));
+  reset_on_close(client);
+  client.close();
+  const int error = failure_errno(writing);
+  EXPECT_TRUE(error == EPIPE || error == ECONNRESET) << "errno " << error;
+}
+
+TEST_F(io_test, a_refused_connection_is_econnrefused) {
+  tpl::io::endpoint nowhere;
+  {
+    auto server = tpl::io::listener::listen_tcp({"127.0.0.1", 0});
+    nowhere = server.local_endpoint();
+  }  // closed: nothing listens there now
+  EXPECT_EQ(failure_errno(tpl::io::connect_tcp(nowhere)), ECONNREFUSED);
+}
+
+TEST_F(io_test, cancel_racing_completion_loses_no_byte_and_completes_every_read_once) {
+  auto [reader, writer] = tpl::io::make_socket_pair();
+  constexpr int rounds = 100000;
+  int received = 0;
+  int canceled = 0;
+  const std::byte one_byte{1};
+  for (int round = 0; round < rounds; ++round) {
+    // A byte a canceled read left behind is counted now, so that this round's read waits.
+    std::byte left_over{};
+    while (::recv(reader.native_handle(), &left_over, 1, MSG_DONTWAIT) == 1) ++received;
+    tpl::cancellation_token_source source;
+    std::array<std::byte, 1> buffer{};
+    tpl::task<std::size_t> reading = reader.read_some(buffer, source.token());
+    ASSERT_FALSE(reading.is_completed()) << "round " << round << ": the read must wait for the race";
+    // The byte and the cancel race: the write on a pool thread, the cancel here.
+    tpl::task<> writing = tpl::run([&] { ASSERT_EQ(::write(writer.native_handle(), &one_byte, 1), 1); });
+    source.cancel();
+    writing.get();
+    settle(reading);
+    if (reading.is_canceled()) {
+      ++canceled;
+    } else {
+      ASSERT_EQ(reading.get(), 1u);
+      ++received;
+    }
+  }
+  // The last round's left-over byte, if any: every byte arrives exactly once.
+  writer.close();
+  std::array<std::byte, 4096> rest{};
+  for (;;) {
+    const std::size_t got = reader.read_some(rest).get();
+    if (got == 0) break;
+    received += static_cast<int>(got);
+  }
+  EXPECT_EQ(received, rounds);
+  std::printf("%d rounds: %d reads canceled, %d got their byte\n", rounds, canceled, rounds - canceled);
+}
+
+TEST_F(io_test, a_timeout_cancels_a_read_that_never_gets_data_and_leaves_the_stream_usable) {
+  auto [client, served] = tcp_pair();
+  std::array<std::byte, 4> buffer{};
+  auto deadline = tpl::io::with_timeout(tpl::cancellation_token::none(), 20ms);
+  tpl::task<std::size_t> reading = served.read_some(buffer, deadline.token());
+  settle(reading);
+  EXPECT_TRUE(reading.is_canceled());
+  std::string ping = "ping";
+  client.write(bytes_of(std::as_const(ping))).get();
+  EXPECT_EQ(served.read_some(buffer).get(), 4u) << "after a canceled read_some the stream still works";
+}
+
+TEST_F(io_test, closing_a_stream_ends_its_pending_read_with_ecanceled_and_later_ones_with_ebadf) {
+  auto [client, served] = tcp_pair();
+  std::array<std::byte, 4> buffer{};
+  tpl::task<std::size_t> reading = served.read_some(buffer);
+  served.close();
+  EXPECT_EQ(failure_errno(reading), ECANCELED);
+  EXPECT_EQ(failure_errno(served.read_some(buffer)), EBADF);
+  EXPECT_FALSE(served.is_open());
+  EXPECT_EQ(served.native_handle(), -1);
+}
+
+TEST_F(io_test, a_second_concurrent_read_is_refused) {
+  auto [client, served] = tcp_pair();
+  std::array<std::byte, 4> buffer{};
+  tpl::task<std::size_t> first = served.read_some(buffer);
+  EXPECT_THROW((void)served.read_some(buffer).get(), tpl::aggregate_exception);
+  client.close();
+  EXPECT_EQ(first.get(), 0u);
+}
+
+TEST_F(io_test, names_are_refused_numeric_addresses_accepted) {
+  EXPECT_THROW((void)tpl::io::listener::listen_tcp({"example.com", 0}), std::invalid_argument);
+  auto server = tpl::io::listener::listen_tcp({"::1", 0});
+  EXPECT_EQ(server.local_endpoint().address, "::1");
+}
+
+TEST_F(io_test, out_of_descriptors_accept_fails_with_emfile_and_serves_again_once_some_free) {
+  auto server = tpl::io::listener::listen_tcp({"127.0.0.1", 0});
+  stream client = tpl::io::connect_tcp(server.local_endpoint()).get();  // queued, not accepted
+  rlimit limit{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
+  const rlimit original = limit;
+  limit.rlim_cur = open_descriptor_count() + 8;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &limit), 0);
+  std::vector<int> fillers;
+  for (;;) {
+    const int filler = ::dup(STDERR_FILENO);
+    if (filler < 0) break;
+    fillers.push_back(filler);
+  }
+  EXPECT_EQ(failure_errno(server.accept()), EMFILE);
+  for (int filler : fillers) ::close(filler);
+  stream served = server.accept().get();  // the connection waited in the backlog
+  std::string ping = "ping";
+  client.write(bytes_of(std::as_const(ping))).get();
+  std::string got(4, '\0');
+  served.read(bytes_of(got)).get();
+  EXPECT_EQ(got, "ping");
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &original), 0);
+}
+
+}  // namespace
