@@ -18,9 +18,10 @@ define build
 endef
 
 demo: bootstrap
-	$(call build,release,tpl_demo tpl_task_demo)
+	$(call build,release,tpl_demo tpl_task_demo tpl_http_demo)
 	./build/release/examples/tpl_demo
 	./build/release/examples/tpl_task_demo
+	./build/release/examples/tpl_http_demo
 
 # Everything CI runs: g++ release (unit, prop, model, stress, install), clang 19 (the same,
 # proving the second compiler), ThreadSanitizer and ASan+UBSan (label `sanitizer`; the asan run

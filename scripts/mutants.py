@@ -269,6 +269,8 @@ FIRST_MODELS = {
     "when_any_core": ["model_combinators"],
     "thread_pool": ["model_pool"],
     "value_task_source_state": ["model_value_task_source"],
+    "io_operation_slot": ["model_io_operation"],
+    "descriptor_lifetime": ["model_io_operation"],
 }
 
 

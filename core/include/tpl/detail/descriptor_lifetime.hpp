@@ -34,7 +34,7 @@ class descriptor_lifetime {
   // After the call: true if the caller must now close the descriptor (close was asked for and
   // this was the last call in flight).
   [[nodiscard]] bool end_call() noexcept {
-    // acq_rel: release orders this call before the close that another end_call or close_asked
+    // acq_rel: release orders this call before the close that another end_call or ask_close
     // performs after acquiring; acquire, when this one closes, orders every other call (each
     // released by its own end_call) before the close. Pairs with itself and with ask_close().
     return word_.fetch_sub(one_call, std::memory_order_acq_rel) == (one_call | close_asked);
@@ -43,9 +43,10 @@ class descriptor_lifetime {
   // close(): true if the caller must close the descriptor now (no call in flight); false if
   // the last call will, or close was already asked for.
   [[nodiscard]] bool ask_close() noexcept {
-    // acq_rel: acquire orders every finished call (released by end_call) before a close done
-    // here; release publishes the flag to begin_call's CAS. Pairs with end_call().
-    return word_.fetch_or(close_asked, std::memory_order_acq_rel) == 0;
+    // acquire: orders every finished call (released by its end_call) before a close done here.
+    // No release: the closer publishes nothing through the word; the flag is the word itself,
+    // which begin_call's CAS reads whatever the order. Pairs with end_call().
+    return word_.fetch_or(close_asked, std::memory_order_acquire) == 0;
   }
 
   [[nodiscard]] bool close_was_asked() const noexcept {

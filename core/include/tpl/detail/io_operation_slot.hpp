@@ -45,7 +45,8 @@ struct alignas(8) io_waiter {
 
   // Written by the claimer before it arrives at the gate, read by the operation after the
   // gate opened for it: the gate's acq_rel read-modify-write orders the two.
-  sync::cell<io_wake_reason> reason{io_wake_reason::ready};
+  // The reason's underlying byte: Relacy's race-checked cell prints what it holds.
+  sync::cell<std::uint8_t> reason{static_cast<std::uint8_t>(io_wake_reason::ready)};
   wake_function on_wake;
   // 0: nobody arrived; 1: one party arrived. The second arrival resumes the operation.
   sync::atomic<std::uint32_t> gate{0};
@@ -53,7 +54,7 @@ struct alignas(8) io_waiter {
   // The claimer's side: record why, then arrive. Returns nothing: if it arrives second it
   // resumes the waiter through on_wake, after which the waiter may already be gone.
   void wake(io_wake_reason why) noexcept {
-    reason.store(why);
+    reason.store(static_cast<std::uint8_t>(why));
     if (arrive()) on_wake(this);
   }
 
@@ -61,7 +62,7 @@ struct alignas(8) io_waiter {
   // already arrived, so the operation must go on now instead of suspending.
   [[nodiscard]] bool finish_suspending() noexcept { return arrive(); }
 
-  [[nodiscard]] io_wake_reason wake_reason() const noexcept { return reason.load(); }
+  [[nodiscard]] io_wake_reason wake_reason() const noexcept { return static_cast<io_wake_reason>(reason.load()); }
 
  private:
   [[nodiscard]] bool arrive() noexcept {

@@ -16,6 +16,10 @@
 //   * close() (also the destructor) ends pending operations with std::system_error(ECANCELED)
 //     and later ones with std::system_error(EBADF). The descriptor itself is closed once no
 //     system call on it is in flight, so its number is never reused under a running call.
+//   * A stream is closed by close() or by its destructor. A stream passed by value to a
+//     coroutine lives in the coroutine's frame, which lasts as long as a handle to its task
+//     does (the frame is the task), not only until the body returns: close() it when the
+//     conversation is over, or the peer waits for an end of stream that comes late.
 //   * Writes to a socket never raise SIGPIPE (MSG_NOSIGNAL: EPIPE instead). A pipe's write end
 //     does raise it when the reader is gone, as write(2) does, unless the program ignores it.
 #pragma once
