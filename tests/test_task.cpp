@@ -380,3 +380,30 @@ TEST(InlineRecursion, MillionAwaitsEachCompletedOneByOneFromAnotherThread) {
 }
 
 }  // namespace
+
+// Move-only results (issue 14 needs task<stream>): an lvalue await or get() reads the one value
+// in place, an rvalue await or get() moves it out.
+tpl::task<std::unique_ptr<int>> make_owned(int value) { co_return std::make_unique<int>(value); }
+
+tpl::task<int> read_then_take(tpl::task<std::unique_ptr<int>> owned) {
+  const std::unique_ptr<int>& shared = co_await owned;  // every reader sees the same object
+  const int* address = shared.get();
+  std::unique_ptr<int> taken = co_await std::move(owned);  // the last reader takes it
+  EXPECT_EQ(taken.get(), address) << "moved out, not copied";
+  EXPECT_EQ(owned.get(), nullptr) << "the handle now sees the moved-from value";
+  co_return *taken;
+}
+
+TEST(MoveOnlyResult, LvalueAwaitReadsInPlaceRvalueAwaitMovesOut) {
+  EXPECT_EQ(read_then_take(make_owned(42)).get(), 42);
+}
+
+TEST(MoveOnlyResult, RvalueGetMovesOutOfACompletionSource) {
+  tpl::task_completion_source<std::unique_ptr<int>> source;
+  tpl::task<std::unique_ptr<int>> task = source.task();
+  source.set_result(std::make_unique<int>(7));
+  EXPECT_EQ(*task.get(), 7);                // a const reference
+  std::unique_ptr<int> owned = std::move(task).get();
+  ASSERT_NE(owned, nullptr);
+  EXPECT_EQ(*owned, 7);
+}
