@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -116,6 +117,16 @@ tpl::task<std::size_t> echo_client(tpl::io::endpoint where, std::size_t id, std:
   std::array<std::byte, 1> after{};
   const std::size_t extra = co_await connection.read_some(after);  // the server's end of stream
   co_return echoed == message && extra == 0 ? size : 0;
+}
+
+TEST_F(io_test, the_backend_is_the_one_the_environment_forces_or_one_of_the_two) {
+  const std::string backend = tpl::io::backend_name();
+  std::printf("backend: %s\n", backend.c_str());
+  if (const char* forced = std::getenv("TPL_IO_BACKEND")) {
+    EXPECT_EQ(backend, forced);
+  } else {
+    EXPECT_TRUE(backend == "io_uring" || backend == "epoll") << backend;
+  }
 }
 
 TEST_F(io_test, echo_round_trips_on_a_thousand_concurrent_connections_account_for_every_byte) {

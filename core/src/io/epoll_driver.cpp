@@ -11,7 +11,6 @@
 #include <system_error>
 
 #include "detail/io_descriptor.hpp"
-#include "tpl/thread_pool.hpp"
 
 namespace tpl::io::detail {
 
@@ -20,14 +19,6 @@ namespace {
 [[noreturn]] void fail(const char* what) { throw std::system_error(errno, std::system_category(), what); }
 
 }  // namespace
-
-epoll_driver& epoll_driver::instance() {
-  // The default pool first: statics die in reverse order, so the driver (which queues
-  // resumptions to it) stops before the pool does.
-  (void)thread_pool::default_pool();
-  static epoll_driver driver;
-  return driver;
-}
 
 epoll_driver::epoll_driver() {
   epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
@@ -62,16 +53,16 @@ epoll_driver::~epoll_driver() {
   ::close(epoll_);
 }
 
-void epoll_driver::watch(io_descriptor& descriptor) {
+void epoll_driver::watch(const std::shared_ptr<io_descriptor>& descriptor) {
   epoll_event event{};
   // Edge-triggered, both directions, once: a report is remembered by the slot it goes to, so
   // no re-arming (EPOLLONESHOT) and no epoll_ctl per operation.
   event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-  event.data.ptr = &descriptor;
-  if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, descriptor.number(), &event) != 0) fail("tpl::io: epoll_ctl(ADD)");
+  event.data.ptr = descriptor.get();  // kept alive until unwatched and retired
+  if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, descriptor->number(), &event) != 0) fail("tpl::io: epoll_ctl(ADD)");
 }
 
-void epoll_driver::unwatch_and_retire(std::shared_ptr<io_descriptor> descriptor) noexcept {
+void epoll_driver::unwatch(std::shared_ptr<io_descriptor> descriptor) noexcept {
   // Errors are ignored: the descriptor is being closed, which deregisters it anyway.
   (void)::epoll_ctl(epoll_, EPOLL_CTL_DEL, descriptor->number(), nullptr);
   const std::lock_guard lock(retired_mutex_);
@@ -81,11 +72,6 @@ void epoll_driver::unwatch_and_retire(std::shared_ptr<io_descriptor> descriptor)
     // No memory to retire it: keep it for ever rather than free what a batch may still name.
     new std::shared_ptr<io_descriptor>(std::move(descriptor));
   }
-}
-
-unsigned long long epoll_driver::reports_handled() const noexcept {
-  // relaxed: a statistic; nothing is read through it.
-  return reports_.load(std::memory_order_relaxed);
 }
 
 void epoll_driver::run() noexcept {
@@ -111,8 +97,6 @@ void epoll_driver::run() noexcept {
       if ((what & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) descriptor->read_side().notify_ready();
       if ((what & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) descriptor->write_side().notify_ready();
     }
-    // relaxed: a statistic (reports_handled).
-    reports_.fetch_add(static_cast<unsigned long long>(count), std::memory_order_relaxed);
     // This batch is done: what was retired before now cannot be named by the next one.
     {
       const std::lock_guard lock(retired_mutex_);
@@ -122,5 +106,7 @@ void epoll_driver::run() noexcept {
     if (stop) return;
   }
 }
+
+std::unique_ptr<io_driver> make_epoll_driver() { return std::make_unique<epoll_driver>(); }
 
 }  // namespace tpl::io::detail

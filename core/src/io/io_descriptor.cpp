@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <system_error>
 
-#include "detail/epoll_driver.hpp"
+#include "detail/io_driver.hpp"
 
 namespace tpl::io::detail {
 
@@ -26,7 +26,7 @@ std::shared_ptr<io_descriptor> io_descriptor::adopt(int descriptor) {
   }
   struct stat status {};
   if (::fstat(descriptor, &status) != 0) close_and_throw("tpl::io: fstat");
-  epoll_driver& driver = epoll_driver::instance();
+  io_driver& driver = io_driver::instance();
   std::shared_ptr<io_descriptor> adopted;
   try {
     adopted = std::make_shared<io_descriptor>(descriptor, S_ISSOCK(status.st_mode));
@@ -35,7 +35,7 @@ std::shared_ptr<io_descriptor> io_descriptor::adopt(int descriptor) {
     throw;
   }
   try {
-    driver.watch(*adopted);
+    driver.watch(adopted);
   } catch (...) {
     ::close(descriptor);  // never watched, never shared: nobody else can be using it
     throw;
@@ -53,7 +53,7 @@ void io_descriptor::close() noexcept {
 
 void io_descriptor::close_number() noexcept {
   // Deregister (and retire this state to the driver) before the number can be reused.
-  epoll_driver::instance().unwatch_and_retire(shared_from_this());
+  io_driver::instance().unwatch(shared_from_this());
   ::close(descriptor_);
 }
 

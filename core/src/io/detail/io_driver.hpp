@@ -1,0 +1,41 @@
+// The I/O driver: the one thread per process that waits for the kernel's readiness reports and
+// turns each into notify_ready() on a descriptor's read and/or write slot. Two backends, chosen
+// once, at first use (docs/io.md):
+//   * io_uring (uring_driver.cpp): a multishot poll request per descriptor, completions reaped
+//     from the ring; chosen when the kernel allows io_uring (containers often forbid it);
+//   * epoll (epoll_driver.cpp): edge-triggered, one registration per descriptor; the fallback.
+// TPL_IO_BACKEND=epoll or =io_uring in the environment forces one (the tests run both).
+#pragma once
+
+#include <memory>
+
+namespace tpl::io::detail {
+
+class io_descriptor;
+
+class io_driver {
+ public:
+  // The process's driver, started on first use and stopped at exit. Throws std::system_error
+  // if neither backend can start (or the forced one cannot).
+  static io_driver& instance();
+
+  io_driver() = default;
+  io_driver(const io_driver&) = delete;
+  io_driver& operator=(const io_driver&) = delete;
+  virtual ~io_driver() = default;
+
+  // Starts reporting readiness for `descriptor` (both directions). Throws std::system_error
+  // (EPERM for a regular file under epoll, ENOMEM).
+  virtual void watch(const std::shared_ptr<io_descriptor>& descriptor) = 0;
+  // Stops reporting for `descriptor`, keeping its state alive for as long as a report already
+  // taken from the kernel may still name it. Call before closing the number.
+  virtual void unwatch(std::shared_ptr<io_descriptor> descriptor) noexcept = 0;
+
+  [[nodiscard]] virtual const char* backend_name() const noexcept = 0;
+};
+
+// The backends' factories: throw std::system_error where the kernel refuses the backend.
+std::unique_ptr<io_driver> make_uring_driver();
+std::unique_ptr<io_driver> make_epoll_driver();
+
+}  // namespace tpl::io::detail
