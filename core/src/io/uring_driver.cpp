@@ -156,14 +156,19 @@ class uring_driver final : public io_driver {
         std::fprintf(stderr, "tpl::io: io_uring_wait_cqe: %d\n", waited);
         std::abort();
       }
-      // Every registration named below was made under this lock before its request went to
-      // the kernel: taking it orders those writes before the reads here (the ring's shared
-      // memory is invisible to ThreadSanitizer, and this makes the order explicit for it too).
+      // Every registration named by these completions was submitted under the submit lock,
+      // which its submitter still held or has released when the completion appeared: taking
+      // the lock now orders the registration's writes before the reads below. Only the
+      // completions counted before taking it are handled in this round (one posted later may
+      // come from a submission this lock did not order). The ring's shared memory is invisible
+      // to ThreadSanitizer; this makes the order explicit for it too.
+      const unsigned ready = ::io_uring_cq_ready(&ring_);
       { std::lock_guard lock(submit_mutex_); }
       bool stop = false;
       unsigned head = 0;
       unsigned seen = 0;
       io_uring_for_each_cqe(&ring_, head, completion) {
+        if (seen == ready) break;
         ++seen;
         const std::uint64_t tag = ::io_uring_cqe_get_data64(completion);
         if (tag == stop_tag) {
