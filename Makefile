@@ -72,6 +72,9 @@ bench: bootstrap
 	./build/release/bench/bench_blocking
 	./build/release/bench/bench_combinators
 	./build/release/bench/bench_value_task
+	./build/release/bench/bench_echo
+	TPL_IO_BACKEND=epoll ./build/release/bench/bench_echo --benchmark_filter=tpl_echo
+	./build/release/bench/bench_echo --memory
 	python3 scripts/instructions_per_task.py build/release
 	bench/compile_time.sh
 
