@@ -272,6 +272,41 @@ TEST_F(io_test, cancel_racing_completion_loses_no_byte_and_completes_every_read_
   std::printf("%d rounds: %d reads canceled, %d got their byte\n", rounds, canceled, rounds - canceled);
 }
 
+TEST_F(io_test, a_peer_closing_in_the_middle_of_an_exact_read_is_end_of_stream_with_the_count) {
+  auto [client, served] = tcp_pair();
+  std::string wanted(10, '\0');
+  tpl::task<> reading = served.read(bytes_of(wanted));
+  std::string partial = "abc";
+  client.write(bytes_of(std::as_const(partial))).get();
+  client.close();
+  try {
+    reading.get();
+    FAIL() << "read() of 10 bytes completed with only 3 sent";
+  } catch (const tpl::aggregate_exception& failure) {
+    try {
+      std::rethrow_exception(failure.inner_exceptions().at(0));
+    } catch (const tpl::io::end_of_stream& end) {
+      EXPECT_EQ(end.bytes_read(), 3u);
+      EXPECT_EQ(end.bytes_wanted(), 10u);
+    }
+  }
+  EXPECT_EQ(wanted.substr(0, 3), "abc");
+}
+
+TEST_F(io_test, a_canceled_accept_ends_canceled_and_the_listener_accepts_again) {
+  auto server = tpl::io::listener::listen_tcp({"127.0.0.1", 0});
+  tpl::cancellation_token_source source;
+  tpl::task<stream> accepting = server.accept(source.token());
+  EXPECT_FALSE(accepting.is_completed());
+  source.cancel();
+  settle(accepting);
+  EXPECT_TRUE(accepting.is_canceled());
+  tpl::task<stream> next = server.accept();
+  stream client = tpl::io::connect_tcp(server.local_endpoint()).get();
+  stream served = std::move(next).get();
+  EXPECT_TRUE(served.is_open());
+}
+
 TEST_F(io_test, a_timeout_cancels_a_read_that_never_gets_data_and_leaves_the_stream_usable) {
   auto [client, served] = tcp_pair();
   std::array<std::byte, 4> buffer{};

@@ -36,6 +36,7 @@
 #include "tpl/cancellation_token.hpp"
 #include "tpl/detail/blocking_wait.hpp"
 #include "tpl/detail/task_awaiter.hpp"
+#include "tpl/detail/contract_violation.hpp"
 #include "tpl/detail/task_core.hpp"
 #include "tpl/detail/task_promise.hpp"
 #include "tpl/detail/timeout_argument.hpp"
@@ -90,11 +91,18 @@ class task {
   // members throw invalid_operation.
   [[nodiscard]] bool valid() const noexcept { return core_ != nullptr; }
 
-  [[nodiscard]] task_status status() const { return checked("status").state().status(); }
-  [[nodiscard]] bool is_completed() const { return is_final(status()); }
-  [[nodiscard]] bool is_completed_successfully() const { return status() == task_status::ran_to_completion; }
-  [[nodiscard]] bool is_faulted() const { return status() == task_status::faulted; }
-  [[nodiscard]] bool is_canceled() const { return status() == task_status::canceled; }
+  // Queries never throw (as .NET's never do). On an empty handle they are a contract
+  // violation: the program stops with a message (detail/contract_violation.hpp).
+  [[nodiscard]] task_status status() const noexcept {
+    if (core_ == nullptr) {
+      detail::contract_violation("tpl::task::status: the task handle is empty (default-constructed or moved-from)");
+    }
+    return core_->state().status();
+  }
+  [[nodiscard]] bool is_completed() const noexcept { return is_final(status()); }
+  [[nodiscard]] bool is_completed_successfully() const noexcept { return status() == task_status::ran_to_completion; }
+  [[nodiscard]] bool is_faulted() const noexcept { return status() == task_status::faulted; }
+  [[nodiscard]] bool is_canceled() const noexcept { return status() == task_status::canceled; }
 
   // Blocks until the task completes; throws aggregate_exception unless it ran to completion.
   void wait() const {
