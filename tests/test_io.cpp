@@ -2,6 +2,7 @@
 // completion, close while pending, descriptor exhaustion, no thread per operation, and no
 // descriptor leaked by any test (the fixture counts /proc/self/fd before and after).
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -337,6 +338,18 @@ TEST_F(io_test, a_second_concurrent_read_is_refused) {
   EXPECT_THROW((void)served.read_some(buffer).get(), tpl::aggregate_exception);
   client.close();
   EXPECT_EQ(first.get(), 0u);
+}
+
+TEST_F(io_test, adopting_a_regular_file_is_refused_with_eperm_and_the_descriptor_is_closed) {
+  const int file = ::open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(file, 0);
+  try {
+    stream adopted(file);
+    FAIL() << "a regular file was adopted";
+  } catch (const std::system_error& error) {
+    EXPECT_EQ(error.code().value(), EPERM);
+  }
+  // The fixture's descriptor count checks that the refused descriptor was closed.
 }
 
 TEST_F(io_test, names_are_refused_numeric_addresses_accepted) {

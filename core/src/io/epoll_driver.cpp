@@ -38,7 +38,13 @@ epoll_driver::epoll_driver() {
     ::close(epoll_);
     throw std::system_error(error, std::system_category(), "tpl::io: epoll_ctl(eventfd)");
   }
-  thread_ = std::thread([this] { run(); });
+  try {
+    thread_ = std::thread([this] { run(); });
+  } catch (...) {
+    ::close(wake_);
+    ::close(epoll_);
+    throw;
+  }
 }
 
 epoll_driver::~epoll_driver() {

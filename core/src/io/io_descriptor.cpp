@@ -26,15 +26,16 @@ std::shared_ptr<io_descriptor> io_descriptor::adopt(int descriptor) {
   }
   struct stat status {};
   if (::fstat(descriptor, &status) != 0) close_and_throw("tpl::io: fstat");
-  io_driver& driver = io_driver::instance();
+  if (S_ISREG(status.st_mode) || S_ISDIR(status.st_mode)) {
+    // Always "ready" to the kernel's readiness interfaces (epoll refuses them with EPERM;
+    // an io_uring poll would end at once): nothing to wait for, so both backends refuse.
+    errno = EPERM;
+    close_and_throw("tpl::io: a regular file or directory has no readiness to wait for");
+  }
   std::shared_ptr<io_descriptor> adopted;
   try {
+    io_driver& driver = io_driver::instance();  // may throw: no driver could start
     adopted = std::make_shared<io_descriptor>(descriptor, S_ISSOCK(status.st_mode));
-  } catch (...) {
-    ::close(descriptor);
-    throw;
-  }
-  try {
     driver.watch(adopted);
   } catch (...) {
     ::close(descriptor);  // never watched, never shared: nobody else can be using it

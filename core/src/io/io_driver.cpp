@@ -31,10 +31,12 @@ std::unique_ptr<io_driver> start_driver() {
 }  // namespace
 
 io_driver& io_driver::instance() {
-  // The default pool first: statics die in reverse order, so the driver (which queues
-  // resumptions to it) stops before the pool does.
+  // The default pool first, so that the driver never has to start it from its own thread.
   (void)thread_pool::default_pool();
-  static const std::unique_ptr<io_driver> driver = start_driver();
+  // Never destroyed: the default pool drains its work from an atexit handler, after function
+  // statics made later are gone, and that work (or a global stream) may still close streams,
+  // which needs the driver. The thread ends with the process; the object stays reachable.
+  static io_driver* const driver = start_driver().release();
   return *driver;
 }
 

@@ -138,7 +138,8 @@ listener& listener::operator=(listener&& other) noexcept {
 listener::~listener() { close(); }
 
 void listener::close() noexcept {
-  if (descriptor_ != nullptr) descriptor_->close();
+  // A copy, as stream::close(): the woken accept may destroy this listener meanwhile.
+  if (std::shared_ptr<io_descriptor> keep = descriptor_) keep->close();
 }
 
 bool listener::is_open() const noexcept { return descriptor_ != nullptr && !descriptor_->close_was_asked(); }

@@ -30,7 +30,9 @@ stream& stream::operator=(stream&& other) noexcept {
 stream::~stream() { close(); }
 
 void stream::close() noexcept {
-  if (descriptor_ != nullptr) descriptor_->close();
+  // A copy: closing wakes a pending operation, whose coroutine may then destroy this stream
+  // (and the last other reference) on a worker while close() is still running here.
+  if (std::shared_ptr<io_descriptor> keep = descriptor_) keep->close();
 }
 
 bool stream::is_open() const noexcept { return descriptor_ != nullptr && !descriptor_->close_was_asked(); }

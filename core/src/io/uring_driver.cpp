@@ -35,9 +35,14 @@ constexpr std::uint64_t stop_tag = 1;     // the eventfd's poll: stop
 constexpr std::uint64_t ignored_tag = 2;  // a poll-remove request's own completion
 constexpr unsigned watched_events = POLLIN | POLLOUT | POLLRDHUP;
 
+// A request that ends this many times in a row without reporting anything is not armed again
+// (a descriptor whose poll fails at once would otherwise keep the driver spinning).
+constexpr unsigned max_empty_rearms = 8;
+
 struct poll_registration {
   std::shared_ptr<io_descriptor> descriptor;  // alive until the request's last completion
   bool removing = false;                      // under the submit lock
+  unsigned empty_ends = 0;                    // driver thread only
 };
 
 class uring_driver final : public io_driver {
@@ -53,12 +58,12 @@ class uring_driver final : public io_driver {
     }
     try {
       probe_multishot_poll();
+      thread_ = std::thread([this] { run(); });
     } catch (...) {
-      ::close(wake_);
       ::io_uring_queue_exit(&ring_);
+      ::close(wake_);
       throw;
     }
-    thread_ = std::thread([this] { run(); });
   }
 
   ~uring_driver() override {
@@ -177,6 +182,13 @@ class uring_driver final : public io_driver {
         }
         if (tag == ignored_tag) continue;
         auto* registration = reinterpret_cast<poll_registration*>(tag);
+        if (completion->res > 0) registration->empty_ends = 0;
+        if (completion->res < 0 && !registration->removing) {
+          // The request failed (it is re-armed below, a bounded number of times): wake both
+          // sides so that a waiting operation retries its call and meets the real error.
+          registration->descriptor->read_side().notify_ready();
+          registration->descriptor->write_side().notify_ready();
+        }
         if (completion->res > 0) {
           const auto events = static_cast<unsigned>(completion->res);
           // A hang-up or error wakes both sides: the retried call reports it.
@@ -191,7 +203,16 @@ class uring_driver final : public io_driver {
       if (!finished.empty()) {
         std::lock_guard lock(submit_mutex_);
         for (poll_registration* registration : finished) {
-          if (!registration->removing && submit_poll(registration) >= 0) continue;  // ended on its own: re-arm
+          // Ended on its own (the completion queue overflowed, or the submitting thread exited
+          // and the kernel canceled the request): arm it again, from this thread, which lives.
+          if (!registration->removing && ++registration->empty_ends <= max_empty_rearms &&
+              submit_poll(registration) >= 0) {
+            continue;
+          }
+          if (!registration->removing) {
+            std::fprintf(stderr, "tpl::io: descriptor %d: its io_uring poll keeps ending; no more reports for it\n",
+                         registration->descriptor->number());
+          }
           registration->descriptor->driver_record = nullptr;
           registrations_.erase(registration);
           delete registration;
