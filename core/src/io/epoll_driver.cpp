@@ -1,7 +1,6 @@
 #include "detail/epoll_driver.hpp"
 
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -23,40 +22,12 @@ namespace {
 epoll_driver::epoll_driver() {
   epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epoll_ < 0) fail("tpl::io: epoll_create1");
-  wake_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (wake_ < 0) {
-    const int error = errno;
-    ::close(epoll_);
-    throw std::system_error(error, std::system_category(), "tpl::io: eventfd");
-  }
-  epoll_event event{};
-  event.events = EPOLLIN;
-  event.data.ptr = nullptr;  // the stop signal
-  if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &event) != 0) {
-    const int error = errno;
-    ::close(wake_);
-    ::close(epoll_);
-    throw std::system_error(error, std::system_category(), "tpl::io: epoll_ctl(eventfd)");
-  }
   try {
     thread_ = std::thread([this] { run(); });
   } catch (...) {
-    ::close(wake_);
     ::close(epoll_);
     throw;
   }
-}
-
-epoll_driver::~epoll_driver() {
-  const std::uint64_t one = 1;
-  if (::write(wake_, &one, sizeof one) != static_cast<ssize_t>(sizeof one)) {
-    std::fputs("tpl::io: cannot signal the I/O driver to stop\n", stderr);
-    std::abort();
-  }
-  thread_.join();
-  retired_.clear();
-  ::close(wake_);
-  ::close(epoll_);
 }
 
 void epoll_driver::watch(const std::shared_ptr<io_descriptor>& descriptor) {
@@ -91,13 +62,8 @@ void epoll_driver::run() noexcept {
       std::perror("tpl::io: epoll_wait");
       std::abort();
     }
-    bool stop = false;
     for (int index = 0; index < count; ++index) {
       auto* descriptor = static_cast<io_descriptor*>(events[index].data.ptr);
-      if (descriptor == nullptr) {
-        stop = true;
-        continue;
-      }
       const std::uint32_t what = events[index].events;
       // A hang-up or error wakes both sides: the retried call reports it (0 bytes, EPIPE, ...).
       if ((what & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) descriptor->read_side().notify_ready();
@@ -109,7 +75,6 @@ void epoll_driver::run() noexcept {
       to_drop.swap(retired_);
     }
     to_drop.clear();
-    if (stop) return;
   }
 }
 

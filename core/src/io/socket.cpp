@@ -210,25 +210,11 @@ tpl::task<stream> connect_unix(std::string path, cancellation_token token) {
   co_return co_await connect_to(unix_address(path), token, "tpl::io::connect_unix");
 }
 
-std::pair<stream, stream> make_pipe() {
-  int ends[2];
-  if (::pipe2(ends, O_NONBLOCK | O_CLOEXEC) != 0) fail(errno, "tpl::io::make_pipe");
-  std::shared_ptr<io_descriptor> reader;
-  try {
-    reader = io_descriptor::adopt(ends[0]);
-  } catch (...) {
-    ::close(ends[1]);
-    throw;
-  }
-  stream read_end(std::move(reader));
-  return {std::move(read_end), stream(ends[1])};
-}
+namespace {
 
-std::pair<stream, stream> make_socket_pair() {
-  int ends[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, ends) != 0) {
-    fail(errno, "tpl::io::make_socket_pair");
-  }
+// Adopts both ends of a pipe or socket pair; closes the second end if the first cannot be
+// adopted (adopt closes the one it was given).
+std::pair<stream, stream> adopt_both(const int ends[2]) {
   std::shared_ptr<io_descriptor> first;
   try {
     first = io_descriptor::adopt(ends[0]);
@@ -238,6 +224,22 @@ std::pair<stream, stream> make_socket_pair() {
   }
   stream first_end(std::move(first));
   return {std::move(first_end), stream(ends[1])};
+}
+
+}  // namespace
+
+std::pair<stream, stream> make_pipe() {
+  int ends[2];
+  if (::pipe2(ends, O_NONBLOCK | O_CLOEXEC) != 0) fail(errno, "tpl::io::make_pipe");
+  return adopt_both(ends);
+}
+
+std::pair<stream, stream> make_socket_pair() {
+  int ends[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, ends) != 0) {
+    fail(errno, "tpl::io::make_socket_pair");
+  }
+  return adopt_both(ends);
 }
 
 }  // namespace tpl::io

@@ -20,7 +20,6 @@
 #include <mutex>
 #include <system_error>
 #include <thread>
-#include <unordered_set>
 #include <vector>
 
 #include "detail/io_descriptor.hpp"
@@ -31,8 +30,7 @@ namespace tpl::io::detail {
 namespace {
 
 constexpr unsigned ring_entries = 1024;
-constexpr std::uint64_t stop_tag = 1;     // the eventfd's poll: stop
-constexpr std::uint64_t ignored_tag = 2;  // a poll-remove request's own completion
+constexpr std::uint64_t ignored_tag = 1;  // the probe's poll, and a poll-remove request's own completion
 constexpr unsigned watched_events = POLLIN | POLLOUT | POLLRDHUP;
 
 // A request that ends this many times in a row without reporting anything is not armed again
@@ -50,8 +48,8 @@ class uring_driver final : public io_driver {
   uring_driver() {
     const int result = ::io_uring_queue_init(ring_entries, &ring_, 0);
     if (result < 0) throw std::system_error(-result, std::system_category(), "tpl::io: io_uring_queue_init");
-    wake_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (wake_ < 0) {
+    probe_event_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (probe_event_ < 0) {
       const int error = errno;
       ::io_uring_queue_exit(&ring_);
       throw std::system_error(error, std::system_category(), "tpl::io: eventfd");
@@ -61,36 +59,17 @@ class uring_driver final : public io_driver {
       thread_ = std::thread([this] { run(); });
     } catch (...) {
       ::io_uring_queue_exit(&ring_);
-      ::close(wake_);
+      ::close(probe_event_);
       throw;
     }
-  }
-
-  ~uring_driver() override {
-    const std::uint64_t one = 1;
-    if (::write(wake_, &one, sizeof one) != static_cast<ssize_t>(sizeof one)) {
-      std::fputs("tpl::io: cannot signal the I/O driver to stop\n", stderr);
-      std::abort();
-    }
-    thread_.join();
-    ::io_uring_queue_exit(&ring_);  // cancels every request still armed
-    for (poll_registration* registration : registrations_) delete registration;
-    ::close(wake_);
   }
 
   void watch(const std::shared_ptr<io_descriptor>& descriptor) override {
     auto* registration = new poll_registration{descriptor};
     std::lock_guard lock(submit_mutex_);
-    try {
-      registrations_.insert(registration);
-    } catch (...) {
-      delete registration;
-      throw;
-    }
     descriptor->driver_record = registration;
     const int result = submit_poll(registration);
     if (result < 0) {
-      registrations_.erase(registration);
       descriptor->driver_record = nullptr;
       delete registration;
       throw std::system_error(-result, std::system_category(), "tpl::io: io_uring poll");
@@ -105,24 +84,25 @@ class uring_driver final : public io_driver {
     io_uring_sqe* entry = next_entry();
     ::io_uring_prep_poll_remove(entry, reinterpret_cast<std::uint64_t>(registration));
     ::io_uring_sqe_set_data64(entry, ignored_tag);
-    // A failed submit leaves the request armed; its registration then lives until the ring
-    // goes (the destructor), which is a leak of one small record, never a use after free.
+    // A failed submit leaves the request armed; its registration then lives for ever, a leak
+    // of one small record, never a use after free.
     (void)::io_uring_submit(&ring_);
   }
 
   [[nodiscard]] const char* backend_name() const noexcept override { return "io_uring"; }
 
  private:
-  // Multishot poll needs Linux 5.13. Arm one on the eventfd, make it ready, and check that its
-  // completion says more will come; it then stays armed as the stop signal.
+  // Multishot poll needs Linux 5.13. Arm one on an eventfd, make it ready, and check that its
+  // completion says more will come. The request stays armed on the eventfd, which nothing
+  // writes again, and the driver is never destroyed (io_driver::instance), so it never stops.
   void probe_multishot_poll() {
     io_uring_sqe* entry = ::io_uring_get_sqe(&ring_);
-    ::io_uring_prep_poll_multishot(entry, wake_, POLLIN);
-    ::io_uring_sqe_set_data64(entry, stop_tag);
+    ::io_uring_prep_poll_multishot(entry, probe_event_, POLLIN);
+    ::io_uring_sqe_set_data64(entry, ignored_tag);
     int result = ::io_uring_submit(&ring_);
     if (result < 0) throw std::system_error(-result, std::system_category(), "tpl::io: io_uring_submit");
     const std::uint64_t one = 1;
-    if (::write(wake_, &one, sizeof one) != static_cast<ssize_t>(sizeof one)) {
+    if (::write(probe_event_, &one, sizeof one) != static_cast<ssize_t>(sizeof one)) {
       throw std::system_error(errno, std::system_category(), "tpl::io: eventfd write");
     }
     io_uring_cqe* completion = nullptr;
@@ -131,7 +111,7 @@ class uring_driver final : public io_driver {
     const bool multishot = completion->res >= 0 && (completion->flags & IORING_CQE_F_MORE) != 0;
     ::io_uring_cqe_seen(&ring_, completion);
     std::uint64_t drained = 0;
-    (void)::read(wake_, &drained, sizeof drained);
+    (void)::read(probe_event_, &drained, sizeof drained);
     if (!multishot) throw std::system_error(ENOSYS, std::system_category(), "tpl::io: no multishot poll");
   }
 
@@ -169,17 +149,12 @@ class uring_driver final : public io_driver {
       // to ThreadSanitizer; this makes the order explicit for it too.
       const unsigned ready = ::io_uring_cq_ready(&ring_);
       { std::lock_guard lock(submit_mutex_); }
-      bool stop = false;
       unsigned head = 0;
       unsigned seen = 0;
       io_uring_for_each_cqe(&ring_, head, completion) {
         if (seen == ready) break;
         ++seen;
         const std::uint64_t tag = ::io_uring_cqe_get_data64(completion);
-        if (tag == stop_tag) {
-          stop = true;
-          continue;
-        }
         if (tag == ignored_tag) continue;
         auto* registration = reinterpret_cast<poll_registration*>(tag);
         if (completion->res > 0) registration->empty_ends = 0;
@@ -214,19 +189,16 @@ class uring_driver final : public io_driver {
                          registration->descriptor->number());
           }
           registration->descriptor->driver_record = nullptr;
-          registrations_.erase(registration);
           delete registration;
         }
         finished.clear();
       }
-      if (stop) return;
     }
   }
 
   io_uring ring_{};
-  int wake_ = -1;
+  int probe_event_ = -1;  // an eventfd that only the start-up probe writes
   std::mutex submit_mutex_;
-  std::unordered_set<poll_registration*> registrations_;  // under submit_mutex_
   std::thread thread_;
 };
 

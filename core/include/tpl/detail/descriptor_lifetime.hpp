@@ -22,10 +22,10 @@ class descriptor_lifetime {
     std::uint32_t current = word_.load(std::memory_order_relaxed);  // a guess; the CAS decides
     for (;;) {
       if ((current & close_asked) != 0) return false;
-      // relaxed: pinning publishes nothing; what must be ordered is the call against the
-      // close that follows it, which end_call()'s release and the closer's acquire do.
-      if (word_.compare_exchange_weak(current, current + one_call, std::memory_order_relaxed,
-                                      std::memory_order_relaxed)) {
+      const std::uint32_t pinned = current + one_call;
+      // relaxed: pinning publishes nothing; the call is ordered before the close by
+      // end_call()'s release and the closer's acquire (ask_close / the last end_call).
+      if (word_.compare_exchange_weak(current, pinned, std::memory_order_relaxed, std::memory_order_relaxed)) {
         return true;
       }
     }

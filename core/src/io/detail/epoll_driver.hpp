@@ -6,7 +6,6 @@
 // drops it only after finishing the batch it is in, when no later batch can name it.
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -18,9 +17,9 @@ namespace tpl::io::detail {
 
 class epoll_driver final : public io_driver {
  public:
-  // Throws std::system_error if epoll or its eventfd cannot be made.
+  // Throws std::system_error if epoll or the thread cannot be made. Never destroyed
+  // (io_driver::instance), so it has no way to stop.
   epoll_driver();
-  ~epoll_driver() override;
 
   void watch(const std::shared_ptr<io_descriptor>& descriptor) override;
   void unwatch(std::shared_ptr<io_descriptor> descriptor) noexcept override;
@@ -30,7 +29,6 @@ class epoll_driver final : public io_driver {
   void run() noexcept;
 
   int epoll_ = -1;
-  int wake_ = -1;  // an eventfd: stop
   std::mutex retired_mutex_;
   std::vector<std::shared_ptr<io_descriptor>> retired_;
   std::thread thread_;

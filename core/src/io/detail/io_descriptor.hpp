@@ -41,14 +41,15 @@ class io_descriptor : public std::enable_shared_from_this<io_descriptor> {
   [[nodiscard]] bool close_was_asked() const noexcept { return lifetime_.close_was_asked(); }
 
   // One pending operation per direction; the second concurrent one is misuse.
-  // relaxed: a detector of overlapping calls, not a lock; the caller's own sequencing (it
-  // awaited the previous operation) orders what the operations touch.
   // The driver's own record of this descriptor (io_uring: its poll registration), set by
   // watch() and read by unwatch(), both under the driver's lock.
   void* driver_record = nullptr;
 
+  // relaxed: a detector of overlapping calls, not a lock; the caller's own sequencing (it
+  // awaited the previous operation) orders what the operations touch.
   [[nodiscard]] bool try_start_read() noexcept { return !reading_.exchange(true, std::memory_order_relaxed); }
   void finish_read() noexcept { reading_.store(false, std::memory_order_relaxed); }  // relaxed: as try_start_read
+  // relaxed: as try_start_read.
   [[nodiscard]] bool try_start_write() noexcept { return !writing_.exchange(true, std::memory_order_relaxed); }
   void finish_write() noexcept { writing_.store(false, std::memory_order_relaxed); }  // relaxed: as try_start_read
 
