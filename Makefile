@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 CMAKE_QUIET := >/dev/null
 
-.PHONY: all bootstrap demo test conformance models tsan asan clang bench bench-report fuzz mutants proptests-long clean
+.PHONY: all bootstrap demo test conformance models tsan asan clang bench bench-report docs fuzz mutants proptests-long clean
 
 all: test
 
@@ -84,6 +84,13 @@ bench-report: bootstrap
 	scripts/bootstrap python3-matplotlib
 	$(call build,release)
 	/usr/bin/python3 scripts/bench_report.py build/release
+
+# The API reference: Doxygen over the public headers' `///` comments (docs/Doxyfile.in), as HTML.
+# `make test` runs the same Doxygen as a ctest (api_reference_builds_without_warnings) that fails
+# on any warning.
+docs: bootstrap
+	$(call build,release,tpl_api_reference)
+	@echo "make docs: the API reference is build/release/docs/api/index.html"
 
 # The libFuzzer targets (fuzz/, clang 19 with ASan+UBSan) for FUZZ_SECONDS each (make test runs
 # them for 20 s). A crash or a disagreement with the reference model fails the run and leaves the

@@ -16,7 +16,7 @@
 #include "tpl/cancellation_token_source.hpp"
 #include "tpl/delay.hpp"
 #include "tpl/io.hpp"
-#include "tpl/operation_canceled.hpp"
+#include "tpl/exceptions.hpp"
 #include "tpl/task.hpp"
 #include "tpl/thread_pool.hpp"
 #include "tpl/when_all.hpp"

@@ -35,6 +35,8 @@
 
 // The shipped pool, compiled here against the Relacy backend.
 #include "../core/src/thread_pool.cpp"
+#include "../core/src/task_scheduling.cpp"
+#include "../core/src/blocking_wait.cpp"
 
 // Stubs for what the default pool's exit handler calls (never run in a model).
 void tpl::detail::timer_service::stop_at_exit() {}
@@ -99,8 +101,8 @@ struct waiter_vs_submit : rl::test_suite<waiter_vs_submit<Workers>, 1> {
   }
   void thread(unsigned) {
     pool.emplace(model_options(Workers));
-    pool->submit_item(&*waiter);
-    pool->submit_item(&*releaser);
+    tpl::detail::pool_access::submit_item(*pool, &*waiter);
+    tpl::detail::pool_access::submit_item(*pool, &*releaser);
     pool->shutdown();  // drains: both items run, the wait returns, every thread is joined
     RL_ASSERT(waited->load() == 1);
     RL_ASSERT(released->load() == 1);
@@ -157,7 +159,7 @@ struct fork_vs_sleeping_thief : rl::test_suite<fork_vs_sleeping_thief, 1> {
   }
   void thread(unsigned) {
     pool.emplace(model_options(2));
-    pool->submit_item(&*root);
+    tpl::detail::pool_access::submit_item(*pool, &*root);
     pool->shutdown();
     RL_ASSERT(joined->load() == 1);
     RL_ASSERT(child_ran->load() == 1);
@@ -210,7 +212,7 @@ struct parked_deque_drained_by_spare : rl::test_suite<parked_deque_drained_by_sp
   }
   void thread(unsigned) {
     pool.emplace(model_options(1));
-    pool->submit_item(&*outer);
+    tpl::detail::pool_access::submit_item(*pool, &*outer);
     pool->shutdown();
     RL_ASSERT(done->load() == 1);
     RL_ASSERT(released->load() == 1);
@@ -267,8 +269,8 @@ struct task_get_on_a_worker : rl::test_suite<task_get_on_a_worker, 1> {
   }
   void thread(unsigned) {
     pool.emplace(model_options(1));
-    pool->submit_item(&*getter);
-    pool->submit_item(&*setter);
+    tpl::detail::pool_access::submit_item(*pool, &*getter);
+    tpl::detail::pool_access::submit_item(*pool, &*setter);
     pool->shutdown();  // drains: the get returns, every thread is joined
     RL_ASSERT(seen->load() == 7);
     pool.reset();

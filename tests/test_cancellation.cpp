@@ -15,7 +15,7 @@
 #include "tpl/cancellation_token.hpp"
 #include "tpl/cancellation_token_source.hpp"
 #include "tpl/detail/timer_service.hpp"
-#include "tpl/operation_canceled.hpp"
+#include "tpl/exceptions.hpp"
 #include "tpl/stop_token_interop.hpp"
 
 namespace {

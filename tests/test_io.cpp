@@ -19,11 +19,9 @@
 #include <system_error>
 #include <vector>
 
-#include "tpl/aggregate_exception.hpp"
+#include "tpl/exceptions.hpp"
 #include "tpl/cancellation_token_source.hpp"
-#include "tpl/errors.hpp"
 #include "tpl/io.hpp"
-#include "tpl/operation_canceled.hpp"
 #include "tpl/run.hpp"
 #include "tpl/task.hpp"
 #include "tpl/thread_pool.hpp"

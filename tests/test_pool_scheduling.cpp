@@ -3,7 +3,7 @@
 
 #include <thread>
 
-#include "tpl/errors.hpp"
+#include "tpl/exceptions.hpp"
 #include "tpl/run.hpp"
 #include "tpl/task.hpp"
 #include "tpl/thread_pool.hpp"

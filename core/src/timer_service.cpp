@@ -26,7 +26,7 @@ void dispatch_to_default_pool(timer_service::callback& due) {
   try {
     due();
   } catch (...) {
-    thread_pool::default_pool().report_unhandled(std::current_exception());
+    detail::pool_access::report_unhandled(thread_pool::default_pool(), std::current_exception());
   }
 }
 

@@ -5,7 +5,7 @@
 
 #include "support/failing_allocator.hpp"
 #include "scenarios.hpp"
-#include "tpl/aggregate_exception.hpp"
+#include "tpl/exceptions.hpp"
 #include "tpl/cancellation_token_source.hpp"
 
 namespace {

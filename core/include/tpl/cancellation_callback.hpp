@@ -1,10 +1,11 @@
-// tpl::cancellation_callback<Callback> — std::stop_callback's shape over a cancellation_token,
-// and the token's `callback_type` (so cancellation_token models tpl::stoppable_token): it
-// holds the callback and keeps it registered for as long as it lives. Like std::stop_callback
-// it runs the callback inline if the token is already canceled, cannot be copied or moved (the
-// registration points at it), and its destructor waits for the callback if it is running on
-// another thread. Unlike it, a callback may throw: cancel() rethrows it (aggregated), and a
-// callback run inline at construction throws out of the constructor.
+/// \file
+/// `tpl::cancellation_callback<Callback>` — std::stop_callback's shape over a cancellation_token,
+/// and the token's `callback_type` (so cancellation_token models tpl::stoppable_token): it
+/// holds the callback and keeps it registered for as long as it lives. Like std::stop_callback
+/// it runs the callback inline if the token is already canceled, cannot be copied or moved (the
+/// registration points at it), and its destructor waits for the callback if it is running on
+/// another thread. Unlike it, a callback may throw: cancel() rethrows it (aggregated), and a
+/// callback run inline at construction throws out of the constructor.
 #pragma once
 
 #include <concepts>
@@ -34,7 +35,7 @@ class cancellation_callback {
   ~cancellation_callback() = default;  // registration_ first: it unregisters (or waits) before callback_ goes
 
  private:
-  Callback callback_;  // declared first: destroyed after the registration that calls it
+  Callback callback_;  ///< declared first: destroyed after the registration that calls it
   cancellation_registration registration_;
 };
 

@@ -1,19 +1,20 @@
-// tpl::cancellation_token and tpl::cancellation_registration — .NET's CancellationToken and
-// CancellationTokenRegistration.
-//
-// A token is a cheap, copyable handle to a source's shared state (or to nothing:
-// cancellation_token::none(), which can never be canceled). Code that can be canceled polls
-// is_cancellation_requested() / throw_if_cancellation_requested(), or registers a callback.
-//
-// Callbacks: run exactly once, on the thread that calls cancel(), newest registration first; a
-// callback registered after cancellation runs at once, on the registering thread (its exception
-// then propagates from register_callback). The registration is RAII: its destructor
-// unregisters, and if the callback is running on another thread it waits for it to finish
-// (.NET's Dispose); from inside the callback itself it does not wait. unregister() never waits
-// and returns whether the callback was removed before it ran (.NET's Unregister).
-//
-// The protocol is lock-free (detail/cancellation_state.hpp, modelled in
-// models/model_cancellation.cpp).
+/// \file
+/// tpl::cancellation_token — .NET's CancellationToken (its registration, .NET's
+/// CancellationTokenRegistration, is in cancellation_registration.hpp).
+///
+/// A token is a cheap, copyable handle to a source's shared state (or to nothing:
+/// cancellation_token::none(), which can never be canceled). Code that can be canceled polls
+/// is_cancellation_requested() / throw_if_cancellation_requested(), or registers a callback.
+///
+/// Callbacks: run exactly once, on the thread that calls cancel(), newest registration first; a
+/// callback registered after cancellation runs at once, on the registering thread (its exception
+/// then propagates from register_callback). The registration is RAII: its destructor
+/// unregisters, and if the callback is running on another thread it waits for it to finish
+/// (.NET's Dispose); from inside the callback itself it does not wait. unregister() never waits
+/// and returns whether the callback was removed before it ran (.NET's Unregister).
+///
+/// The protocol is lock-free (detail/cancellation_state.hpp, modelled in
+/// models/model_cancellation.cpp).
 #pragma once
 
 #include <functional>
@@ -21,67 +22,41 @@
 #include <type_traits>
 #include <utility>
 
+#include "tpl/cancellation_registration.hpp"
 #include "tpl/detail/callable_checks.hpp"
 #include "tpl/detail/cancellation_state.hpp"
+#include "tpl/detail/cancellation_state_ref.hpp"
 
 namespace tpl {
 
-class cancellation_registration;
 template <class Callback>
 class cancellation_callback;
 
-namespace detail {
-
-// An owning pointer to a cancellation_state (one reference).
-class cancellation_state_ref {
- public:
-  cancellation_state_ref() noexcept = default;
-  explicit cancellation_state_ref(cancellation_state* adopted) noexcept : state_(adopted) {}
-  cancellation_state_ref(const cancellation_state_ref& other) noexcept : state_(other.state_) {
-    if (state_ != nullptr) state_->add_reference();
-  }
-  cancellation_state_ref(cancellation_state_ref&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
-  cancellation_state_ref& operator=(cancellation_state_ref other) noexcept {
-    std::swap(state_, other.state_);
-    return *this;
-  }
-  ~cancellation_state_ref() {
-    if (state_ != nullptr && state_->release_reference()) delete state_;
-  }
-  [[nodiscard]] cancellation_state* get() const noexcept { return state_; }
-  cancellation_state* operator->() const noexcept { return state_; }
-
- private:
-  cancellation_state* state_ = nullptr;
-};
-
-}  // namespace detail
-
 class cancellation_token {
  public:
-  // The token that is never canceled (.NET's CancellationToken.None / default).
+  /// The token that is never canceled (.NET's CancellationToken.None / default).
   cancellation_token() noexcept = default;
   [[nodiscard]] static cancellation_token none() noexcept { return {}; }
 
   [[nodiscard]] bool is_cancellation_requested() const noexcept {
     return state_.get() != nullptr && state_->is_cancellation_requested();
   }
-  // false only for none(): a token with a source can be canceled (even once it was).
+  /// false only for none(): a token with a source can be canceled (even once it was).
   [[nodiscard]] bool can_be_canceled() const noexcept { return state_.get() != nullptr; }
 
-  // The standard's stop-token names (tpl::stoppable_token, stoppable_token.hpp), so code written
-  // for std::stop_token-like tokens takes a cancellation_token.
+  /// The standard's stop-token names (tpl::stoppable_token, stoppable_token.hpp), so code written
+  /// for std::stop_token-like tokens takes a cancellation_token.
   [[nodiscard]] bool stop_requested() const noexcept { return is_cancellation_requested(); }
   [[nodiscard]] bool stop_possible() const noexcept { return can_be_canceled(); }
   template <class Callback>
   using callback_type = cancellation_callback<Callback>;
 
-  // Throws tpl::operation_canceled carrying this token if cancellation was requested
-  // (defined in operation_canceled.hpp, which every user of it includes through tpl.hpp).
+  /// Throws tpl::operation_canceled carrying this token if cancellation was requested
+  /// (defined in exceptions.hpp, which this header includes at its end).
   void throw_if_cancellation_requested() const;
 
-  // Registers `callback` (callable with no arguments). See the header comment for when it runs.
-  // Throws std::invalid_argument for a null callable. On none() nothing is registered.
+  /// Registers `callback` (callable with no arguments). See the header comment for when it runs.
+  /// Throws std::invalid_argument for a null callable. On none() nothing is registered.
   template <class Callback>
   [[nodiscard]] cancellation_registration register_callback(Callback&& callback) const;
 
@@ -89,56 +64,12 @@ class cancellation_token {
     return left.state_.get() == right.state_.get();
   }
 
-  // Internal: a token sharing `state`.
+  /// Internal: a token sharing `state`.
   explicit cancellation_token(detail::cancellation_state_ref state) noexcept : state_(std::move(state)) {}
   [[nodiscard]] const detail::cancellation_state_ref& state() const noexcept { return state_; }
 
  private:
   detail::cancellation_state_ref state_;
-};
-
-class cancellation_registration {
- public:
-  cancellation_registration() noexcept = default;
-  cancellation_registration(const cancellation_registration&) = delete;
-  cancellation_registration& operator=(const cancellation_registration&) = delete;
-  cancellation_registration(cancellation_registration&& other) noexcept
-      : state_(std::move(other.state_)), ticket_(std::exchange(other.ticket_, {})) {}
-  cancellation_registration& operator=(cancellation_registration&& other) noexcept {
-    if (this != &other) {
-      dispose();
-      state_ = std::move(other.state_);
-      ticket_ = std::exchange(other.ticket_, {});
-    }
-    return *this;
-  }
-  // Unregisters; if the callback is running on another thread, waits for it to finish.
-  ~cancellation_registration() { dispose(); }
-
-  // true: the callback was removed before it started and will never run. false: it ran, is
-  // running, or there was nothing registered. Never waits.
-  bool unregister() {
-    if (state_.get() == nullptr) return false;
-    // Locals: destroying the callback may destroy this registration (a callback that owns it).
-    const detail::cancellation_state_ref state = state_;
-    return state->unregister(ticket_);
-  }
-
-  // Internal.
-  cancellation_registration(detail::cancellation_state_ref state, detail::registration_ticket ticket) noexcept
-      : state_(std::move(state)), ticket_(ticket) {}
-
- private:
-  void dispose() noexcept {
-    if (state_.get() == nullptr) return;
-    // Taken out first: destroying the callback may destroy this registration's owner.
-    const detail::cancellation_state_ref state = std::move(state_);
-    const detail::registration_ticket ticket = std::exchange(ticket_, {});
-    if (!state->unregister(ticket)) state->wait_for_callback(ticket);
-  }
-
-  detail::cancellation_state_ref state_;  // keeps the node's memory alive
-  detail::registration_ticket ticket_;
 };
 
 template <class Callback>
@@ -155,6 +86,6 @@ cancellation_registration cancellation_token::register_callback(Callback&& callb
 }  // namespace tpl
 
 // throw_if_cancellation_requested() is defined with the exception it throws.
-#include "tpl/operation_canceled.hpp"  // IWYU pragma: export
+#include "tpl/exceptions.hpp"  // IWYU pragma: export
 // callback_type's class template.
 #include "tpl/cancellation_callback.hpp"  // IWYU pragma: export

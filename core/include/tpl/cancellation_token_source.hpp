@@ -1,24 +1,27 @@
-// tpl::cancellation_token_source — .NET's CancellationTokenSource: the side that cancels.
-//
-//   token()                 tokens that observe this source
-//   cancel()                requests cancellation and runs the registered callbacks on this
-//                           thread, newest first; if any threw, throws them all as one
-//                           aggregate_exception after all have run. A second cancel() returns
-//                           at once (the callbacks ran, or are running on the first caller).
-//   cancel_after(delay)     cancels when `delay` has passed, on a pool thread (the timer thread
-//                           only hands it over); a new call replaces the previous deadline,
-//                           and -1 ms (.NET's Timeout.InfiniteTimeSpan) removes it.
-//                           Exceptions from callbacks then go to the pool's unhandled-exception
-//                           handler, as they crash the process in .NET.
-//   create_linked(t...)     a new source that is canceled when any of the tokens is (at once if
-//                           one already is). Also from a std::stop_token (stop_token_interop.hpp).
-//
-// Destruction releases everything the source holds: its pending cancel_after timer, and its
-// registrations on the tokens it is linked to (waiting for a link callback that is running).
-// Tokens and registrations keep the shared state alive; they never see a cancellation that
-// did not happen before, except from a cancel_after expiry already handed to the pool when the
-// source was destroyed. Differences from .NET: move-only (one owner; .NET's is a shared
-// reference), and no Dispose() separate from destruction.
+/// \file
+/// tpl::cancellation_token_source — .NET's CancellationTokenSource: the side that cancels.
+///
+/// ~~~text
+///   token()                 tokens that observe this source
+///   cancel()                requests cancellation and runs the registered callbacks on this
+///                           thread, newest first; if any threw, throws them all as one
+///                           aggregate_exception after all have run. A second cancel() returns
+///                           at once (the callbacks ran, or are running on the first caller).
+///   cancel_after(delay)     cancels when `delay` has passed, on a pool thread (the timer thread
+///                           only hands it over); a new call replaces the previous deadline,
+///                           and -1 ms (.NET's Timeout.InfiniteTimeSpan) removes it.
+///                           Exceptions from callbacks then go to the pool's unhandled-exception
+///                           handler, as they crash the process in .NET.
+///   create_linked(t...)     a new source that is canceled when any of the tokens is (at once if
+///                           one already is). Also from a std::stop_token (stop_token_interop.hpp).
+/// ~~~
+///
+/// Destruction releases everything the source holds: its pending cancel_after timer, and its
+/// registrations on the tokens it is linked to (waiting for a link callback that is running).
+/// Tokens and registrations keep the shared state alive; they never see a cancellation that
+/// did not happen before, except from a cancel_after expiry already handed to the pool when the
+/// source was destroyed. Differences from .NET: move-only (one owner; .NET's is a shared
+/// reference), and no Dispose() separate from destruction.
 #pragma once
 
 #include <chrono>
@@ -33,10 +36,9 @@
 #include <utility>
 #include <vector>
 
-#include "tpl/aggregate_exception.hpp"
+#include "tpl/exceptions.hpp"
 #include "tpl/cancellation_token.hpp"
 #include "tpl/detail/cancellation_state.hpp"
-#include "tpl/errors.hpp"
 #include "tpl/sync/sync.hpp"
 
 #include "tpl/detail/timeout_argument.hpp"
@@ -47,8 +49,8 @@ namespace tpl {
 class cancellation_token_source {
  public:
   cancellation_token_source() : state_(new detail::cancellation_state()) {}
-  // .NET's CancellationTokenSource(TimeSpan): cancel_after(delay) at construction, except that
-  // a zero delay returns a source already canceled (as .NET's does).
+  /// .NET's CancellationTokenSource(TimeSpan): cancel_after(delay) at construction, except that
+  /// a zero delay returns a source already canceled (as .NET's does).
   template <class Rep, class Period>
   explicit cancellation_token_source(std::chrono::duration<Rep, Period> delay) : cancellation_token_source() {
     if (delay == std::chrono::duration<Rep, Period>::zero()) {
@@ -88,9 +90,9 @@ class cancellation_token_source {
     if (!errors.empty()) throw aggregate_exception(std::move(errors));
   }
 
-  // -1 ms (.NET's Timeout.InfiniteTimeSpan) disarms a pending deadline; any other negative
-  // delay, and NaN, throw std::invalid_argument (.NET throws ArgumentOutOfRangeException).
-  // Zero cancels on a pool thread as soon as the timer thread sees it.
+  /// -1 ms (.NET's Timeout.InfiniteTimeSpan) disarms a pending deadline; any other negative
+  /// delay, and NaN, throw std::invalid_argument (.NET throws ArgumentOutOfRangeException).
+  /// Zero cancels on a pool thread as soon as the timer thread sees it.
   template <class Rep, class Period>
   void cancel_after(std::chrono::duration<Rep, Period> delay) {
     const bool never = detail::is_infinite_timeout(delay, "tpl::cancellation_token_source::cancel_after");
@@ -113,11 +115,11 @@ class cancellation_token_source {
     if (replaced != 0) detail::timer_service::instance().cancel(replaced);
   }
 
-  // A source canceled when any of `tokens` is. Tokens that cannot be canceled are ignored.
+  /// A source canceled when any of `tokens` is. Tokens that cannot be canceled are ignored.
   [[nodiscard]] static cancellation_token_source create_linked(std::initializer_list<cancellation_token> tokens) {
     return create_linked(std::span<const cancellation_token>(tokens.begin(), tokens.size()));
   }
-  // The same for a number of tokens known only at run time (.NET's CancellationToken[] overload).
+  /// The same for a number of tokens known only at run time (.NET's CancellationToken[] overload).
   [[nodiscard]] static cancellation_token_source create_linked(std::span<const cancellation_token> tokens) {
     cancellation_token_source linked;
     for (const cancellation_token& parent : tokens) linked.link_to(parent);
@@ -128,12 +130,12 @@ class cancellation_token_source {
     return create_linked({first, rest...});
   }
 
-  // Internal: the shared state, for code that must outlive this object and cancel it later
-  // (when_all's fail-fast form).
+  /// Internal: the shared state, for code that must outlive this object and cancel it later
+  /// (when_all's fail-fast form).
   [[nodiscard]] detail::cancellation_state_ref shared_state() const { return checked("shared_state"); }
 
-  // Internal: keeps `resource` alive as long as this source (the std::stop_callback of a
-  // source linked to a std::stop_token).
+  /// Internal: keeps `resource` alive as long as this source (the std::stop_callback of a
+  /// source linked to a std::stop_token).
   void attach(std::shared_ptr<void> resource) { attachments_.push_back(std::move(resource)); }
 
  private:
@@ -170,7 +172,7 @@ class cancellation_token_source {
   detail::cancellation_state_ref state_;
   std::vector<cancellation_registration> links_;
   std::vector<std::shared_ptr<void>> attachments_;
-  sync::atomic<std::uint64_t> timer_{0};  // the armed cancel_after timer (0: none)
+  sync::atomic<std::uint64_t> timer_{0};  ///< the armed cancel_after timer (0: none)
 };
 
 }  // namespace tpl

@@ -1,19 +1,20 @@
-// tpl::continue_with — .NET's Task.ContinueWith: a task that runs `fn(antecedent)` once the
-// antecedent completes, and completes with what fn returns or throws.
-//
-// Options (.NET's TaskContinuationOptions, same bits): not_on_ran_to_completion,
-// not_on_faulted, not_on_canceled, and the only_on_* combinations of two of them. A
-// continuation whose condition does not hold ends canceled without running fn; asking for
-// none of the three outcomes throws std::invalid_argument, as .NET does. execute_synchronously
-// runs fn on the thread that completed the antecedent (or, if it was already complete, on the
-// caller) instead of queueing it, unless that thread's stack runs low.
-//
-// Without execute_synchronously fn is queued on `pool` if given, else on the ambient pool at
-// the time of the call (.NET's TaskScheduler.Current). Status: waiting_for_activation until the
-// antecedent completes, waiting_to_run while queued, running, then final.
-//
-// Unlike Task.ContinueWith, an fn that returns a task is not unwrapped (neither does .NET:
-// it returns Task<Task<T>>); co_await the inner task, or wrap fn in run().
+/// \file
+/// tpl::continue_with — .NET's Task.ContinueWith: a task that runs `fn(antecedent)` once the
+/// antecedent completes, and completes with what fn returns or throws.
+///
+/// Options (.NET's TaskContinuationOptions, same bits): not_on_ran_to_completion,
+/// not_on_faulted, not_on_canceled, and the only_on_* combinations of two of them. A
+/// continuation whose condition does not hold ends canceled without running fn; asking for
+/// none of the three outcomes throws std::invalid_argument, as .NET does. execute_synchronously
+/// runs fn on the thread that completed the antecedent (or, if it was already complete, on the
+/// caller) instead of queueing it, unless that thread's stack runs low.
+///
+/// Without execute_synchronously fn is queued on `pool` if given, else on the ambient pool at
+/// the time of the call (.NET's TaskScheduler.Current). Status: waiting_for_activation until the
+/// antecedent completes, waiting_to_run while queued, running, then final.
+///
+/// Unlike Task.ContinueWith, an fn that returns a task is not unwrapped (neither does .NET:
+/// it returns `Task<Task<T>>`); co_await the inner task, or wrap fn in run().
 #pragma once
 
 #include <concepts>
@@ -28,7 +29,7 @@
 #include "tpl/detail/task_core.hpp"
 #include "tpl/detail/task_scheduling.hpp"
 #include "tpl/detail/work_item.hpp"
-#include "tpl/errors.hpp"
+#include "tpl/exceptions.hpp"
 #include "tpl/task.hpp"
 
 #include "tpl/thread_pool.hpp"
@@ -53,6 +54,7 @@ constexpr bool has_option(continuation_options set, continuation_options option)
   return (static_cast<std::uint32_t>(set) & static_cast<std::uint32_t>(option)) == static_cast<std::uint32_t>(option);
 }
 
+/// \cond TPL_INTERNALS
 namespace detail {
 
 constexpr bool continuation_wanted(continuation_options options, task_status antecedent) noexcept {
@@ -152,6 +154,7 @@ auto make_continuation(const task<T>& antecedent, Fn&& fn, continuation_options 
 }
 
 }  // namespace detail
+/// \endcond
 
 template <class T, class Fn>
   requires std::invocable<std::decay_t<Fn>&, const task<T>&>

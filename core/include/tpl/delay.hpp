@@ -1,12 +1,13 @@
-// tpl::delay — .NET's Task.Delay: a task that completes after a duration, on a pool thread
-// (the timer thread only hands the completion over: detail/timer_service.hpp). With a token it
-// ends canceled as soon as the token is canceled (at once if it already is), and the timer is
-// disarmed.
-//
-// Durations follow .NET's Task.Delay(TimeSpan): -1 ms (Timeout.InfiniteTimeSpan) never elapses
-// (the task completes only by the token's cancellation; no timer is armed); any other negative
-// duration, and NaN, throw std::invalid_argument (.NET: ArgumentOutOfRangeException). A zero
-// duration gives a completed task, as in .NET.
+/// \file
+/// tpl::delay — .NET's Task.Delay: a task that completes after a duration, on a pool thread
+/// (the timer thread only hands the completion over: detail/timer_service.hpp). With a token it
+/// ends canceled as soon as the token is canceled (at once if it already is), and the timer is
+/// disarmed.
+///
+/// Durations follow .NET's Task.Delay(TimeSpan): -1 ms (Timeout.InfiniteTimeSpan) never elapses
+/// (the task completes only by the token's cancellation; no timer is armed); any other negative
+/// duration, and NaN, throw std::invalid_argument (.NET: ArgumentOutOfRangeException). A zero
+/// duration gives a completed task, as in .NET.
 #pragma once
 
 #include <chrono>
@@ -22,6 +23,7 @@
 
 namespace tpl {
 
+/// \cond TPL_INTERNALS
 namespace detail {
 
 // Shared by the timer's callback (which owns it until it fires or is disarmed) and the token
@@ -59,6 +61,7 @@ inline task<> delay_until_canceled(const cancellation_token& token) {
 }
 
 }  // namespace detail
+/// \endcond
 
 template <class Rep, class Period>
 [[nodiscard]] task<> delay(std::chrono::duration<Rep, Period> duration, const cancellation_token& token = {}) {

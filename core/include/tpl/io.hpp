@@ -1,4 +1,5 @@
-// <tpl/io.hpp> — asynchronous sockets and pipes as tasks (docs/io.md). Linux only.
+/// \file
+/// `<tpl/io.hpp>` — asynchronous sockets and pipes as tasks (docs/io.md). Linux only.
 #pragma once
 
 #include "tpl/io/backend.hpp"

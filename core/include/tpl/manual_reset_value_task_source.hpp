@@ -1,19 +1,22 @@
-// tpl::manual_reset_value_task_source<T> — .NET's ManualResetValueTaskSourceCore<T> and the
-// IValueTaskSource<T> around it in one: a reusable completion source for value_task<T>. The owner
-// hands out task() for the current operation, a producer completes it once (set_result /
-// set_exception), one awaiter consumes it, then the owner calls reset() and reuses the source
-// for the next operation: no allocation per operation.
-//
-//   source.task()            a value_task<T> for the current operation (its version token)
-//   source.set_result(v)     completes it; runs the awaiter's continuation on this thread
-//   source.set_exception(e)  completes it faulted (canceled for an operation_canceled)
-//   source.reset()           the next operation: a new version; value_tasks of the old one
-//                            throw invalid_operation from then on
-//
-// Misuse throws invalid_operation in every build (never undefined behaviour): completing twice,
-// a second awaiter, reading the result twice or before completion, a stale token, reset() while
-// an awaiter waits. The protocol: detail/value_task_source_state.hpp; the model:
-// models/model_value_task_source.cpp.
+/// \file
+/// `tpl::manual_reset_value_task_source<T>` — .NET's `ManualResetValueTaskSourceCore<T>` and the
+/// `IValueTaskSource<T>` around it in one: a reusable completion source for `value_task<T>`. The owner
+/// hands out task() for the current operation, a producer completes it once (set_result /
+/// set_exception), one awaiter consumes it, then the owner calls reset() and reuses the source
+/// for the next operation: no allocation per operation.
+///
+/// ~~~text
+///   source.task()            a value_task<T> for the current operation (its version token)
+///   source.set_result(v)     completes it; runs the awaiter's continuation on this thread
+///   source.set_exception(e)  completes it faulted (canceled for an operation_canceled)
+///   source.reset()           the next operation: a new version; value_tasks of the old one
+///                            throw invalid_operation from then on
+/// ~~~
+///
+/// Misuse throws invalid_operation in every build (never undefined behaviour): completing twice,
+/// a second awaiter, reading the result twice or before completion, a stale token, reset() while
+/// an awaiter waits. The protocol: detail/value_task_source_state.hpp; the model:
+/// models/model_value_task_source.cpp.
 #pragma once
 
 #include <cstdint>
@@ -23,8 +26,7 @@
 #include <utility>
 
 #include "tpl/detail/value_task_source_state.hpp"
-#include "tpl/errors.hpp"
-#include "tpl/operation_canceled.hpp"
+#include "tpl/exceptions.hpp"
 #include "tpl/sync/sync.hpp"
 #include "tpl/value_task.hpp"
 #include "tpl/value_task_source.hpp"
@@ -41,10 +43,10 @@ class manual_reset_value_task_source final : public value_task_source<T> {
   manual_reset_value_task_source(const manual_reset_value_task_source&) = delete;
   manual_reset_value_task_source& operator=(const manual_reset_value_task_source&) = delete;
 
-  // The current operation's version token (.NET's Version).
+  /// The current operation's version token (.NET's Version).
   [[nodiscard]] std::uint64_t version() const { return state_.version(); }
 
-  // A value_task<T> for the current operation.
+  /// A `value_task<T>` for the current operation.
   [[nodiscard]] value_task<T> task() { return value_task<T>(*this, version()); }
 
   template <class Value = stored_type>
@@ -62,8 +64,8 @@ class manual_reset_value_task_source final : public value_task_source<T> {
     finish(outcome::value);
   }
 
-  // An operation_canceled (or task_canceled) makes the operation canceled, any other exception
-  // faulted, as .NET's GetStatus reads them. A null exception_ptr: std::invalid_argument.
+  /// An operation_canceled (or task_canceled) makes the operation canceled, any other exception
+  /// faulted, as .NET's GetStatus reads them. A null exception_ptr: std::invalid_argument.
   void set_exception(std::exception_ptr error) {
     if (error == nullptr) throw std::invalid_argument("tpl::manual_reset_value_task_source::set_exception: null exception_ptr");
     state_.reserve_completion();
@@ -71,8 +73,8 @@ class manual_reset_value_task_source final : public value_task_source<T> {
     finish(is_cancellation(error_) ? outcome::canceled : outcome::error);
   }
 
-  // Starts the next operation. Throws invalid_operation while the current one is awaited (its
-  // awaiter would never resume) or its result is being read.
+  /// Starts the next operation. Throws invalid_operation while the current one is awaited (its
+  /// awaiter would never resume) or its result is being read.
   void reset() {
     state_.begin_reset();
     value_.reset();
@@ -134,7 +136,7 @@ class manual_reset_value_task_source final : public value_task_source<T> {
   }
 
   detail::value_task_source_state state_;
-  sync::cell<std::uint8_t> outcome_{static_cast<std::uint8_t>(outcome::none)};  // what value_/error_ hold
+  sync::cell<std::uint8_t> outcome_{static_cast<std::uint8_t>(outcome::none)};  ///< what value_/error_ hold
   std::optional<stored_type> value_;
   std::exception_ptr error_;
 };

@@ -1,14 +1,15 @@
-// .NET's Parallel.Invoke / Parallel.For / Parallel.ForEach on tpl's work-stealing pool.
-//
-// Fork-join: each fork is a work item on the forking frame's stack (no allocation), pushed on
-// the worker's deque; the frame runs its first piece itself and then joins the rest, running a
-// child that nobody stole inline. Called from a thread that is not a pool worker, the whole
-// computation is submitted to the pool and the caller blocks until it ends.
-//
-// Exceptions: every piece that starts runs to its end; all exceptions are collected, in the
-// order of the pieces for parallel_invoke, and rethrown together as one
-// tpl::aggregate_exception after every started piece has ended. In parallel_for, once an
-// iteration has thrown no new iteration starts (as in .NET, iterations already running finish).
+/// \file
+/// .NET's Parallel.Invoke / Parallel.For / Parallel.ForEach on tpl's work-stealing pool.
+///
+/// Fork-join: each fork is a work item on the forking frame's stack (no allocation), pushed on
+/// the worker's deque; the frame runs its first piece itself and then joins the rest, running a
+/// child that nobody stole inline. Called from a thread that is not a pool worker, the whole
+/// computation is submitted to the pool and the caller blocks until it ends.
+///
+/// Exceptions: every piece that starts runs to its end; all exceptions are collected, in the
+/// order of the pieces for parallel_invoke, and rethrown together as one
+/// tpl::aggregate_exception after every started piece has ended. In parallel_for, once an
+/// iteration has thrown no new iteration starts (as in .NET, iterations already running finish).
 #pragma once
 
 #include <algorithm>
@@ -24,17 +25,18 @@
 #include <utility>
 #include <vector>
 
-#include "tpl/aggregate_exception.hpp"
+#include "tpl/exceptions.hpp"
 #include "tpl/detail/pool_worker.hpp"
 #include "tpl/thread_pool.hpp"
 
 namespace tpl {
 
 struct parallel_options {
-  thread_pool* pool = nullptr;  // nullptr: the calling worker's pool, else the default pool
-  std::int64_t grain = 0;       // parallel_for: most iterations per leaf; 0 chooses (see below)
+  thread_pool* pool = nullptr;  ///< nullptr: the calling worker's pool, else the default pool
+  std::int64_t grain = 0;       ///< parallel_for: most iterations per leaf; 0 chooses (see below)
 };
 
+/// \cond TPL_INTERNALS
 namespace detail {
 
 inline thread_pool& choose_pool(const parallel_options& options) {
@@ -110,7 +112,7 @@ void run_on_worker(thread_pool& pool, Body& body) {
   } root;
   root.run = &root_item::run_root;
   root.body = &body;
-  pool.submit_item(&root);
+  pool_access::submit_item(pool, &root);
   root.mutex.lock();
   root.finished_changed.wait(root.mutex, [&] { return root.finished; });
   root.mutex.unlock();
@@ -236,9 +238,10 @@ Index index_at(Index first, std::uint64_t offset) noexcept {
 }
 
 }  // namespace detail
+/// \endcond
 
-// Runs every callable, potentially in parallel, and returns when all have run. Exceptions:
-// see the header comment.
+/// Runs every callable, potentially in parallel, and returns when all have run. Exceptions:
+/// see the header comment.
 template <class... Work>
   requires(sizeof...(Work) >= 1 && (std::is_invocable_v<Work&> && ...))
 void parallel_invoke(const parallel_options& options, Work&&... work) {
@@ -262,9 +265,9 @@ void parallel_invoke(Work&&... work) {
   parallel_invoke(parallel_options{}, std::forward<Work>(work)...);
 }
 
-// Calls body(i) for every i in [first, last), potentially in parallel. The range is split in
-// halves down to a grain: options.grain if set, else about 8 leaves per worker, and a half that
-// gets stolen is split finer (see run_range). Exceptions: see the header comment.
+/// Calls body(i) for every i in [first, last), potentially in parallel. The range is split in
+/// halves down to a grain: options.grain if set, else about 8 leaves per worker, and a half that
+/// gets stolen is split finer (see run_range). Exceptions: see the header comment.
 template <std::integral Index, class Body>
   requires(!std::same_as<Index, bool> && std::is_invocable_v<Body&, Index>)
 void parallel_for(Index first, Index last, Body&& body, const parallel_options& options = {}) {
@@ -280,7 +283,7 @@ void parallel_for(Index first, Index last, Body&& body, const parallel_options& 
   if (!state.errors.empty()) throw aggregate_exception(std::move(state.errors));
 }
 
-// Calls body(element) for every element of `range`, potentially in parallel.
+/// Calls body(element) for every element of `range`, potentially in parallel.
 template <std::ranges::input_range Range, class Body>
   requires std::is_invocable_v<Body&, std::ranges::range_reference_t<Range>>
 void parallel_for_each(Range&& range, Body&& body, const parallel_options& options = {}) {

@@ -1,26 +1,31 @@
-// tpl::task<T> and tpl::task<> — .NET's Task<TResult> and Task.
-//
-// A task is a cheap, copyable handle to shared state (copying adds a reference; the last handle
-// frees the state). Tasks are hot: whoever gives you one has started the work. Any number of
-// threads may hold, await, wait on and query the same task.
-//
-//   co_await t        the value; or the first exception, rethrown as thrown; or task_canceled
-//   t.get(), t.wait() block (a pool worker runs other work meanwhile); throw aggregate_exception
-//                     with every exception (a canceled task: one task_canceled), as .NET's
-//                     Result and Wait() do
-//   t.wait_for(d), t.wait_until(tp), t.wait(token)
-//                     the same, but give up: false when the time is up, operation_canceled when
-//                     the token is canceled (a completed task wins a tie); the waiter's node is
-//                     taken back out of the task (detail/timed_wait.hpp)
-//   t.exception()     the aggregate of a faulted task, without throwing; empty otherwise
-//
-// A coroutine returning task<T> runs synchronously until its first co_await of something
-// incomplete (detail/task_promise.hpp). tpl::run() queues work on a pool; completion sources
-// (task_completion_source.hpp) and continue_with (continue_with.hpp) make the other kinds.
-//
-// Differences from .NET that C++ forces: a result is returned by copy (T must be copyable;
-// .NET hands out the same reference each time); a default-constructed or moved-from handle is
-// empty, and any use of it throws invalid_operation.
+/// \file
+/// `tpl::task<T>` and `tpl::task<>` — .NET's `Task<TResult>` and Task.
+///
+/// A task is a cheap, copyable handle to shared state (copying adds a reference; the last handle
+/// frees the state). Tasks are hot: whoever gives you one has started the work. Any number of
+/// threads may hold, await, wait on and query the same task.
+///
+/// ~~~text
+///   co_await t        the value; or the first exception, rethrown as thrown; or task_canceled
+///   t.get(), t.wait() block (a pool worker runs other work meanwhile); throw aggregate_exception
+///                     with every exception (a canceled task: one task_canceled), as .NET's
+///                     Result and Wait() do
+///   t.wait_for(d), t.wait_until(tp), t.wait(token)
+///                     the same, but give up: false when the time is up, operation_canceled when
+///                     the token is canceled (a completed task wins a tie); the waiter's node is
+///                     taken back out of the task (detail/timed_wait.hpp)
+///   t.exception()     the aggregate of a faulted task, without throwing; empty otherwise
+/// ~~~
+///
+/// A coroutine returning `task<T>` runs synchronously until its first co_await of something
+/// incomplete (detail/task_promise.hpp). tpl::run() queues work on a pool; completion sources
+/// (task_completion_source.hpp) and continue_with (continue_with.hpp) make the other kinds.
+///
+/// Differences from .NET that C++ forces: `co_await t` and `t.get()` give `const T&` (.NET hands
+/// out the same object each time) and `co_await std::move(t)` / `std::move(t).get()` move it out,
+/// so a move-only T works (docs/tasks.md says who may move); a default-constructed or moved-from
+/// handle is empty: its queries stop the program with a contract violation, and every other use
+/// throws invalid_operation.
 #pragma once
 
 #include <chrono>
@@ -32,7 +37,6 @@
 #include <utility>
 #include <vector>
 
-#include "tpl/aggregate_exception.hpp"
 #include "tpl/cancellation_token.hpp"
 #include "tpl/detail/blocking_wait.hpp"
 #include "tpl/detail/task_awaiter.hpp"
@@ -41,12 +45,12 @@
 #include "tpl/detail/task_promise.hpp"
 #include "tpl/detail/timeout_argument.hpp"
 #include "tpl/detail/timed_wait.hpp"
-#include "tpl/errors.hpp"
-#include "tpl/task_exceptions.hpp"
+#include "tpl/exceptions.hpp"
 #include "tpl/task_status.hpp"
 
 namespace tpl {
 
+/// \cond TPL_INTERNALS
 namespace detail {
 
 // The state of a task made already complete (from_result, from_exception, from_canceled).
@@ -60,6 +64,7 @@ class completed_task_core final : public task_core_of<T> {
 };
 
 }  // namespace detail
+/// \endcond
 
 template <class T = void>
 class task {
@@ -84,15 +89,15 @@ class task {
     if (core_ != nullptr) core_->release();
   }
 
-  // Internal: takes over one reference the caller holds.
+  /// Internal: takes over one reference the caller holds.
   task(detail::adopt_reference_t, detail::task_core_of<T>* core) noexcept : core_(core) {}
 
-  // false for a default-constructed or moved-from handle, the only state in which the other
-  // members throw invalid_operation.
+  /// false for a default-constructed or moved-from handle, the only state in which the other
+  /// members throw invalid_operation.
   [[nodiscard]] bool valid() const noexcept { return core_ != nullptr; }
 
-  // Queries never throw (as .NET's never do). On an empty handle they are a contract
-  // violation: the program stops with a message (detail/contract_violation.hpp).
+  /// Queries never throw (as .NET's never do). On an empty handle they are a contract
+  /// violation: the program stops with a message (detail/contract_violation.hpp).
   [[nodiscard]] task_status status() const noexcept {
     if (core_ == nullptr) {
       detail::contract_violation("tpl::task::status: the task handle is empty (default-constructed or moved-from)");
@@ -104,24 +109,24 @@ class task {
   [[nodiscard]] bool is_faulted() const noexcept { return status() == task_status::faulted; }
   [[nodiscard]] bool is_canceled() const noexcept { return status() == task_status::canceled; }
 
-  // Blocks until the task completes; throws aggregate_exception unless it ran to completion.
+  /// Blocks until the task completes; throws aggregate_exception unless it ran to completion.
   void wait() const {
     detail::task_core_of<T>& core = checked("wait");
     detail::wait_for_completion(core);
     core.rethrow_if_unsuccessful_for_blocking_wait();
   }
 
-  // Blocks until the task completes, as wait(), or until `token` is canceled: then throws
-  // operation_canceled (carrying the token) unless the task completed first.
+  /// Blocks until the task completes, as wait(), or until `token` is canceled: then throws
+  /// operation_canceled (carrying the token) unless the task completed first.
   void wait(const cancellation_token& token) const {
     detail::task_core_of<T>& core = checked("wait");
     (void)conclude_wait(core, detail::wait_for_completion_until(core, std::nullopt, token), token);
   }
 
-  // wait(token), but for at most `timeout`: false if the task has not completed by then
-  // (.NET's Wait(TimeSpan, CancellationToken)). A zero timeout only looks; -1 ms (.NET's
-  // Timeout.InfiniteTimeSpan) waits without a limit. Any other negative timeout, and NaN, throw
-  // std::invalid_argument.
+  /// wait(token), but for at most `timeout`: false if the task has not completed by then
+  /// (.NET's Wait(TimeSpan, CancellationToken)). A zero timeout only looks; -1 ms (.NET's
+  /// Timeout.InfiniteTimeSpan) waits without a limit. Any other negative timeout, and NaN, throw
+  /// std::invalid_argument.
   template <class Rep, class Period>
   [[nodiscard]] bool wait_for(std::chrono::duration<Rep, Period> timeout, const cancellation_token& token = {}) const {
     detail::task_core_of<T>& core = checked("wait_for");
@@ -130,7 +135,7 @@ class task {
     return conclude_wait(core, detail::wait_for_completion_until(core, deadline, token), token);
   }
 
-  // wait_for() until a point in time of any clock (measured on steady_clock from now).
+  /// wait_for() until a point in time of any clock (measured on steady_clock from now).
   template <class Clock, class Duration>
   [[nodiscard]] bool wait_until(std::chrono::time_point<Clock, Duration> deadline, const cancellation_token& token = {}) const {
     detail::task_core_of<T>& core = checked("wait_until");
@@ -141,14 +146,14 @@ class task {
     return conclude_wait(core, detail::wait_for_completion_until(core, steady_deadline, token), token);
   }
 
-  // wait(), then the result: a copy, or for a move-only T a reference to the task's one value
-  // (valid while a handle to the task lives).
+  /// wait(), then the result: a copy, or for a move-only T a reference to the task's one value
+  /// (valid while a handle to the task lives).
   detail::awaited_result_t<T, false> get() const& {
     wait();
     if constexpr (!std::is_void_v<T>) return core_->value();
   }
-  // On an rvalue (`std::move(t).get()`, a temporary): as above, except that a move-only result
-  // is moved out, as `co_await std::move(t)` does.
+  /// On an rvalue (`std::move(t).get()`, a temporary): as above, except that a move-only result
+  /// is moved out, as `co_await std::move(t)` does.
   detail::awaited_result_t<T, true> get() && {
     wait();
     if constexpr (std::is_void_v<T>) {
@@ -160,15 +165,15 @@ class task {
     }
   }
 
-  // The aggregate of a faulted task's exceptions (marking them observed); empty for a task that
-  // is not (yet) faulted. Does not wait.
+  /// The aggregate of a faulted task's exceptions (marking them observed); empty for a task that
+  /// is not (yet) faulted. Does not wait.
   [[nodiscard]] std::optional<aggregate_exception> exception() const {
     return checked("exception").exception_if_faulted();
   }
 
-  // `co_await t`: a copy of the result (a const reference for a move-only T). `co_await
-  // std::move(t)` (or of a temporary) moves a move-only result out of the task: only for the
-  // last reader of the value; other handles see the moved-from object afterwards.
+  /// `co_await t`: a copy of the result (a const reference for a move-only T). `co_await
+  /// std::move(t)` (or of a temporary) moves a move-only result out of the task: only for the
+  /// last reader of the value; other handles see the moved-from object afterwards.
   detail::task_awaiter<T> operator co_await() const& { return detail::task_awaiter<T>(checked("co_await")); }
   detail::task_awaiter<T, true> operator co_await() const&& {
     return detail::task_awaiter<T, true>(checked("co_await"));
@@ -198,9 +203,9 @@ class task {
     core->state().complete(task_status::faulted);
     return task(detail::adopt_reference, core);
   }
-  // A canceled task. `token`: the token whose cancellation this reports (awaiters get
-  // task_canceled carrying it); as in .NET's Task.FromCanceled, it must be canceled, else
-  // std::invalid_argument. Without a token (a tpl extension) the task carries none().
+  /// A canceled task. `token`: the token whose cancellation this reports (awaiters get
+  /// task_canceled carrying it); as in .NET's Task.FromCanceled, it must be canceled, else
+  /// std::invalid_argument. Without a token (a tpl extension) the task carries none().
   [[nodiscard]] static task from_canceled(const cancellation_token& token) {
     if (!token.is_cancellation_requested()) {
       throw std::invalid_argument("tpl::task::from_canceled: the token is not canceled");
@@ -209,7 +214,7 @@ class task {
   }
   [[nodiscard]] static task from_canceled() { return canceled_with(cancellation_token::none()); }
 
-  // Internal: the shared state (nullptr for an empty handle).
+  /// Internal: the shared state (nullptr for an empty handle).
   [[nodiscard]] detail::task_core_of<T>* core() const noexcept { return core_; }
 
  private:
@@ -243,7 +248,7 @@ class task {
   detail::task_core_of<T>* core_ = nullptr;
 };
 
-// .NET's Task.CompletedTask: a task<> that already ran to completion.
+/// .NET's Task.CompletedTask: a `task<>` that already ran to completion.
 [[nodiscard]] inline task<> completed_task() { return task<>::from_result(); }
 
 }  // namespace tpl

@@ -1,16 +1,17 @@
-// tpl::task_completion_source<T> — .NET's TaskCompletionSource<TResult>: a task that code
-// completes by hand (a callback, another thread, an event loop).
-//
-// Exactly one completion wins, whatever the race: set_result / set_exception / set_canceled
-// throw invalid_operation when the task is already completed, and the try_* forms return false
-// instead. With task_creation_options::run_continuations_asynchronously the completing call
-// only publishes the outcome and queues the continuations (awaiting coroutines included) to the
-// pool, instead of running them before it returns.
-//
-// Differences from .NET: the source is move-only (one owner, like std::promise; share a
-// pointer to it if several completers need it). Destroying a source that never completed its
-// task faults the task with tpl::broken_promise, so its awaiters are told instead of waiting
-// for ever.
+/// \file
+/// `tpl::task_completion_source<T>` — .NET's `TaskCompletionSource<TResult>`: a task that code
+/// completes by hand (a callback, another thread, an event loop).
+///
+/// Exactly one completion wins, whatever the race: set_result / set_exception / set_canceled
+/// throw invalid_operation when the task is already completed, and the try_* forms return false
+/// instead. With task_creation_options::run_continuations_asynchronously the completing call
+/// only publishes the outcome and queues the continuations (awaiting coroutines included) to the
+/// pool, instead of running them before it returns.
+///
+/// Differences from .NET: the source is move-only (one owner, like std::promise; share a
+/// pointer to it if several completers need it). Destroying a source that never completed its
+/// task faults the task with tpl::broken_promise, so its awaiters are told instead of waiting
+/// for ever.
 #pragma once
 
 #include <exception>
@@ -21,12 +22,12 @@
 #include <vector>
 
 #include "tpl/cancellation_token.hpp"
+#include "tpl/detail/make_task_canceled.hpp"
 #include "tpl/detail/task_core.hpp"
 #include "tpl/detail/task_scheduling.hpp"
 #include "tpl/detail/work_item.hpp"
-#include "tpl/errors.hpp"
+#include "tpl/exceptions.hpp"
 #include "tpl/task.hpp"
-#include "tpl/task_exceptions.hpp"
 
 namespace tpl {
 
@@ -35,6 +36,7 @@ enum class task_creation_options : unsigned {
   run_continuations_asynchronously = 1,
 };
 
+/// \cond TPL_INTERNALS
 namespace detail {
 
 template <class T>
@@ -69,6 +71,7 @@ class source_task_core final : public task_core_of<T>, public work_item {
 };
 
 }  // namespace detail
+/// \endcond
 
 template <class T = void>
 class task_completion_source {
@@ -91,9 +94,9 @@ class task_completion_source {
   }
   ~task_completion_source() { abandon(); }
 
-  // Internal: gives the source up without completing its task, which then never completes
-  // (where nothing could ever complete it: delay(-1 ms) on a token that dies uncanceled). The
-  // destructor would fault it with broken_promise instead. A completed task is left as it is.
+  /// Internal: gives the source up without completing its task, which then never completes
+  /// (where nothing could ever complete it: delay(-1 ms) on a token that dies uncanceled). The
+  /// destructor would fault it with broken_promise instead. A completed task is left as it is.
   void forsake() noexcept {
     if (core_ == nullptr) return;
     (void)core_->state().try_reserve_completion();  // reserved and never finished: pending for ever
@@ -101,7 +104,7 @@ class task_completion_source {
     core_ = nullptr;
   }
 
-  // The task this source completes (.NET's Task property).
+  /// The task this source completes (.NET's Task property).
   [[nodiscard]] tpl::task<T> task() const {
     checked("task");
     return task_;
@@ -155,7 +158,7 @@ class task_completion_source {
   }
 
   // --- cancellation ---
-  // `token`: the token whose cancellation this reports; awaiters get a task_canceled carrying it.
+  /// `token`: the token whose cancellation this reports; awaiters get a task_canceled carrying it.
   void set_canceled(const cancellation_token& token = {}) {
     if (!try_set_canceled(token)) already_completed("set_canceled");
   }
@@ -192,8 +195,8 @@ class task_completion_source {
                             ": the task was already completed");
   }
 
-  // Ends a task whose completion this thread reserved with `error` (canceled, without
-  // allocating, if even that fails): a reserved task must never stay incomplete.
+  /// Ends a task whose completion this thread reserved with `error` (canceled, without
+  /// allocating, if even that fails): a reserved task must never stay incomplete.
   static void fault_reserved(detail::source_task_core<T>& core, std::exception_ptr error) noexcept {
     try {
       core.add_error(std::move(error));
@@ -219,7 +222,7 @@ class task_completion_source {
   }
 
   detail::source_task_core<T>* core_;
-  tpl::task<T> task_;  // the first handle, handed out by task()
+  tpl::task<T> task_;  ///< the first handle, handed out by task()
 };
 
 }  // namespace tpl

@@ -1,25 +1,26 @@
-// Everything public in tpl, in one include.
+/// \file
+/// Everything public in tpl, in one include (the async I/O is separate: `<tpl/io.hpp>`).
 #pragma once
 
-#include "tpl/aggregate_exception.hpp"
+#include "tpl/cancellation_callback.hpp"
+#include "tpl/cancellation_registration.hpp"
 #include "tpl/cancellation_token.hpp"
 #include "tpl/cancellation_token_source.hpp"
 #include "tpl/continue_with.hpp"
 #include "tpl/delay.hpp"
-#include "tpl/errors.hpp"
-#include "tpl/operation_canceled.hpp"
+#include "tpl/exceptions.hpp"
+#include "tpl/manual_reset_value_task_source.hpp"
 #include "tpl/parallel.hpp"
 #include "tpl/run.hpp"
 #include "tpl/stop_token_interop.hpp"
+#include "tpl/stoppable_token.hpp"
 #include "tpl/task.hpp"
 #include "tpl/task_completion_source.hpp"
-#include "tpl/task_exceptions.hpp"
 #include "tpl/task_status.hpp"
 #include "tpl/thread_pool.hpp"
 #include "tpl/unobserved_exceptions.hpp"
 #include "tpl/value_task.hpp"
 #include "tpl/version.hpp"
-#include "tpl/manual_reset_value_task_source.hpp"
 #include "tpl/wait_all.hpp"
 #include "tpl/when_all.hpp"
 #include "tpl/when_any.hpp"

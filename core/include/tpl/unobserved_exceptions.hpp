@@ -1,11 +1,12 @@
-// .NET's TaskScheduler.UnobservedTaskException: a task that faulted and whose exception nobody
-// looked at (no co_await, get(), wait() or exception() on it) reports that exception when its
-// last handle goes away, so that no exception is lost silently.
-//
-// The handler runs on whichever thread drops the last handle. The default handler writes the
-// exception to stderr and returns (since .NET 4.5 an unobserved exception no longer ends the
-// process either). Set a handler that rethrows into a test failure, a log, or std::terminate as
-// fits; an exception escaping the handler terminates the process (it runs in a noexcept path).
+/// \file
+/// .NET's TaskScheduler.UnobservedTaskException: a task that faulted and whose exception nobody
+/// looked at (no co_await, get(), wait() or exception() on it) reports that exception when its
+/// last handle goes away, so that no exception is lost silently.
+///
+/// The handler runs on whichever thread drops the last handle. The default handler writes the
+/// exception to stderr and returns (since .NET 4.5 an unobserved exception no longer ends the
+/// process either). Set a handler that rethrows into a test failure, a log, or std::terminate as
+/// fits; an exception escaping the handler terminates the process (it runs in a noexcept path).
 #pragma once
 
 #include <cstdio>
@@ -14,12 +15,13 @@
 #include <new>
 #include <utility>
 
-#include "tpl/aggregate_exception.hpp"
+#include "tpl/exceptions.hpp"
 
 namespace tpl {
 
 using unobserved_exception_handler = std::function<void(const aggregate_exception& unobserved)>;
 
+/// \cond TPL_INTERNALS
 namespace detail {
 
 struct unobserved_exception_registry {
@@ -56,8 +58,9 @@ inline void report_unobserved(const aggregate_exception& unobserved) noexcept {
 }
 
 }  // namespace detail
+/// \endcond
 
-// Installs `handler` (empty: back to the default) and returns the previous one.
+/// Installs `handler` (empty: back to the default) and returns the previous one.
 inline unobserved_exception_handler set_unobserved_exception_handler(unobserved_exception_handler handler) {
   std::lock_guard lock(detail::unobserved_registry().mutex);
   return std::exchange(detail::unobserved_registry().handler, std::move(handler));

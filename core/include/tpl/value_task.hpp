@@ -1,20 +1,23 @@
-// tpl::value_task<T> — .NET's ValueTask<TResult>: the result of an operation that usually
-// completes synchronously, without allocating when it does. It holds one of
-//
-//   the result itself       value_task<T>::from_result(v), value_task<>::completed(): no allocation
-//   a task<T>               value_task<T>(t): the operation went asynchronous the ordinary way
-//   a value_task_source     value_task<T>(source, token): a reusable source
-//                           (manual_reset_value_task_source<T>), no allocation per operation
-//
-// and is consumed once: `co_await vt`, `std::move(vt).get()` (blocking) or
-// `std::move(vt).as_task()` (a task<T> that can be awaited any number of times). Consuming it
-// again, or using one that was moved from, throws invalid_operation; so does awaiting a source's
-// operation twice through another value_task, or after the source was reset (a stale version),
-// in every build. A value_task is move-only (.NET's is a copyable struct whose copies must not
-// be awaited twice; here the type enforces it).
-//
-// A value_task is not a coroutine type: a function that completes synchronously returns
-// from_result, one that does not returns a task<T> (a coroutine) or a source's value_task.
+/// \file
+/// `tpl::value_task<T>` — .NET's `ValueTask<TResult>`: the result of an operation that usually
+/// completes synchronously, without allocating when it does. It holds one of
+///
+/// ~~~text
+///   the result itself       value_task<T>::from_result(v), value_task<>::completed(): no allocation
+///   a task<T>               value_task<T>(t): the operation went asynchronous the ordinary way
+///   a value_task_source     value_task<T>(source, token): a reusable source
+///                           (manual_reset_value_task_source<T>), no allocation per operation
+/// ~~~
+///
+/// and is consumed once: `co_await vt`, `std::move(vt).get()` (blocking) or
+/// `std::move(vt).as_task()` (a `task<T>` that can be awaited any number of times). Consuming it
+/// again, or using one that was moved from, throws invalid_operation; so does awaiting a source's
+/// operation twice through another value_task, or after the source was reset (a stale version),
+/// in every build. A value_task is move-only (.NET's is a copyable struct whose copies must not
+/// be awaited twice; here the type enforces it).
+///
+/// A value_task is not a coroutine type: a function that completes synchronously returns
+/// from_result, one that does not returns a `task<T>` (a coroutine) or a source's value_task.
 #pragma once
 
 #include <coroutine>
@@ -29,8 +32,7 @@
 #include "tpl/detail/stack_guard.hpp"
 #include "tpl/detail/task_awaiter.hpp"
 #include "tpl/detail/task_scheduling.hpp"
-#include "tpl/errors.hpp"
-#include "tpl/operation_canceled.hpp"
+#include "tpl/exceptions.hpp"
 #include "tpl/task.hpp"
 #include "tpl/task_completion_source.hpp"
 #include "tpl/value_task_source.hpp"
@@ -54,23 +56,23 @@ class value_task {
  public:
   using value_type = T;
 
-  // A value_task that completed synchronously with `value`: no allocation.
+  /// A value_task that completed synchronously with `value`: no allocation.
   template <class Value = stored_type>
     requires(!std::is_void_v<T>)
   [[nodiscard]] static value_task from_result(Value&& value) {
     return value_task(inline_result{stored_type(std::forward<Value>(value))});
   }
-  // A value_task<> that completed synchronously (.NET's ValueTask.CompletedTask).
+  /// A `value_task<>` that completed synchronously (.NET's ValueTask.CompletedTask).
   [[nodiscard]] static value_task completed()
     requires std::is_void_v<T>
   {
     return value_task(inline_result{});
   }
 
-  // The operation went asynchronous as a task (an empty task throws invalid_operation).
+  /// The operation went asynchronous as a task (an empty task throws invalid_operation).
   explicit value_task(task<T> asynchronous) : state_(checked_task(std::move(asynchronous))) {}
 
-  // The operation `token` of a reusable source (usually source.task()).
+  /// The operation `token` of a reusable source (usually source.task()).
   value_task(value_task_source<T>& source, std::uint64_t token) : state_(source_operation{&source, token}) {}
 
   value_task(value_task&& other) noexcept(std::is_nothrow_move_constructible_v<stored_type>)
@@ -82,7 +84,7 @@ class value_task {
   value_task(const value_task&) = delete;
   value_task& operator=(const value_task&) = delete;
 
-  // false once consumed (awaited, get(), as_task()) or moved from.
+  /// false once consumed (awaited, get(), as_task()) or moved from.
   [[nodiscard]] bool valid() const noexcept { return !std::holds_alternative<consumed>(state_); }
 
   [[nodiscard]] bool is_completed() const { return outcome_status() != value_task_source_status::pending; }
@@ -91,16 +93,16 @@ class value_task {
   [[nodiscard]] bool is_canceled() const { return outcome_status() == value_task_source_status::canceled; }
 
   class awaiter;
-  // Consumes the value_task (an lvalue too: `co_await vt` leaves vt consumed).
+  /// Consumes the value_task (an lvalue too: `co_await vt` leaves vt consumed).
   [[nodiscard]] awaiter operator co_await() & { return awaiter(take("co_await")); }
   [[nodiscard]] awaiter operator co_await() && { return awaiter(take("co_await")); }
 
-  // A task<T> for the operation, which may be awaited and waited on any number of times.
-  // Allocates unless the value_task already holds a task. Consumes the value_task.
+  /// A `task<T>` for the operation, which may be awaited and waited on any number of times.
+  /// Allocates unless the value_task already holds a task. Consumes the value_task.
   [[nodiscard]] task<T> as_task() && { return to_task(take("as_task")); }
 
-  // Blocks until the operation completes; its result, or aggregate_exception as task<T>::get().
-  // Consumes the value_task.
+  /// Blocks until the operation completes; its result, or aggregate_exception as `task<T>::get()`.
+  /// Consumes the value_task.
   T get() && {
     state_type taken = take("get");
     if (auto* result = std::get_if<inline_result>(&taken)) {
@@ -151,7 +153,7 @@ class value_task {
         state_);
   }
 
-  // Feeds a source's outcome into a completion source (the asynchronous half of as_task()).
+  /// Feeds a source's outcome into a completion source (the asynchronous half of as_task()).
   struct source_to_task {
     source_operation operation;
     task_completion_source<T> completion;

@@ -1,19 +1,22 @@
-// tpl::wait_all, tpl::wait_any — .NET's Task.WaitAll and Task.WaitAny: block the calling
-// thread on several tasks (a pool worker helps and is compensated, as task::wait() is).
-//
-//   wait_all(range)                       returns when every task has completed; throws one
-//                                         aggregate_exception with every fault and every
-//                                         cancellation (a task_canceled each), in input order
-//   wait_all(range, token)                ... or throws operation_canceled when token is
-//   wait_all_for(range, timeout[, token]) ... or returns false when the time is up
-//   wait_any(range)                       the index of the first task to complete (never
-//                                         throws for the task's own outcome)
-//   wait_any(range, token)                ... or throws operation_canceled
-//   wait_any_for(range, timeout[, token]) ... or std::nullopt when the time is up (.NET: -1)
-//
-// A wait that gives up leaves nothing registered in the tasks. A negative timeout throws
-// std::invalid_argument; an empty range or an empty handle in it, as for when_all/when_any.
-// No tasks: wait_all returns at once; wait_any throws std::invalid_argument (as .NET).
+/// \file
+/// tpl::wait_all, tpl::wait_any — .NET's Task.WaitAll and Task.WaitAny: block the calling
+/// thread on several tasks (a pool worker helps and is compensated, as task::wait() is).
+///
+/// ~~~text
+///   wait_all(range)                       returns when every task has completed; throws one
+///                                         aggregate_exception with every fault and every
+///                                         cancellation (a task_canceled each), in input order
+///   wait_all(range, token)                ... or throws operation_canceled when token is
+///   wait_all_for(range, timeout[, token]) ... or returns false when the time is up
+///   wait_any(range)                       the index of the first task to complete (never
+///                                         throws for the task's own outcome)
+///   wait_any(range, token)                ... or throws operation_canceled
+///   wait_any_for(range, timeout[, token]) ... or std::nullopt when the time is up (.NET: -1)
+/// ~~~
+///
+/// A wait that gives up leaves nothing registered in the tasks. A negative timeout throws
+/// std::invalid_argument; an empty range or an empty handle in it, as for when_all/when_any.
+/// No tasks: wait_all returns at once; wait_any throws std::invalid_argument (as .NET).
 #pragma once
 
 #include <chrono>
@@ -26,17 +29,17 @@
 #include <utility>
 #include <vector>
 
-#include "tpl/aggregate_exception.hpp"
+#include "tpl/exceptions.hpp"
 #include "tpl/cancellation_token.hpp"
 #include "tpl/detail/task_kind.hpp"
 #include "tpl/detail/timeout_argument.hpp"
 #include "tpl/detail/timed_wait.hpp"
-#include "tpl/operation_canceled.hpp"
 #include "tpl/task.hpp"
 #include "tpl/when_any.hpp"
 
 namespace tpl {
 
+/// \cond TPL_INTERNALS
 namespace detail {
 
 template <class T>
@@ -92,6 +95,7 @@ concept task_range = std::ranges::input_range<Range> &&
                      is_task_v<std::remove_cvref_t<std::ranges::range_reference_t<Range>>>;
 
 }  // namespace detail
+/// \endcond
 
 template <detail::task_range Range>
 void wait_all(Range&& tasks, const cancellation_token& token = {}) {

@@ -1,20 +1,23 @@
-// tpl::when_all — .NET's Task.WhenAll: a task that completes when every input has completed.
-//
-//   when_all(t1, t2, ...)   any mix of task<T>: task<std::tuple<...>> of the non-void results in
-//                           input order (task<> inputs add nothing; all-void packs give task<>)
-//   when_all(range)         a range of task<T>: task<std::vector<T>> (task<> for task<> inputs)
-//
-// Outcome, by .NET's rules: faulted if any input faulted, holding every exception of every
-// faulted input in input order (co_await rethrows the first, get() throws them all in one
-// aggregate_exception); else canceled if any input was canceled; else the results. No inputs:
-// an already completed task. An empty task handle among the inputs throws
-// std::invalid_argument before anything is registered.
-//
-// Beyond .NET, opt-in fail-fast: when_all(source, ...) cancels `source` as soon as an input
-// faults or is canceled, so siblings that watch its token stop early; the combinator still
-// waits for every input and reports them all. Exceptions thrown by the source's callbacks join
-// the combinator's faults. The combinator keeps the source's state alive, not the source
-// object: destroying the source meanwhile is allowed.
+/// \file
+/// tpl::when_all — .NET's Task.WhenAll: a task that completes when every input has completed.
+///
+/// ~~~text
+///   when_all(t1, t2, ...)   any mix of task<T>: task<std::tuple<...>> of the non-void results in
+///                           input order (task<> inputs add nothing; all-void packs give task<>)
+///   when_all(range)         a range of task<T>: task<std::vector<T>> (task<> for task<> inputs)
+/// ~~~
+///
+/// Outcome, by .NET's rules: faulted if any input faulted, holding every exception of every
+/// faulted input in input order (co_await rethrows the first, get() throws them all in one
+/// aggregate_exception); else canceled if any input was canceled; else the results. No inputs:
+/// an already completed task. An empty task handle among the inputs throws
+/// std::invalid_argument before anything is registered.
+///
+/// Beyond .NET, opt-in fail-fast: when_all(source, ...) cancels `source` as soon as an input
+/// faults or is canceled, so siblings that watch its token stop early; the combinator still
+/// waits for every input and reports them all. Exceptions thrown by the source's callbacks join
+/// the combinator's faults. The combinator keeps the source's state alive, not the source
+/// object: destroying the source meanwhile is allowed.
 #pragma once
 
 #include <array>
@@ -35,6 +38,7 @@
 
 namespace tpl {
 
+/// \cond TPL_INTERNALS
 namespace detail {
 
 // std::tuple of the non-void types among Ts.
@@ -159,8 +163,9 @@ task<when_all_range_result_t<T>> make_when_all_of_range(cancellation_state_ref c
 }
 
 }  // namespace detail
+/// \endcond
 
-// when_all(t1, t2, ...): see the header comment. when_all() with no inputs is a completed task<>.
+/// when_all(t1, t2, ...): see the header comment. when_all() with no inputs is a completed `task<>`.
 template <class... Tasks>
   requires(is_task_v<std::remove_cvref_t<Tasks>> && ...)
 [[nodiscard]] auto when_all(const Tasks&... inputs) {
@@ -171,15 +176,15 @@ template <class... Tasks>
   }
 }
 
-// when_all(range): see the header comment. The range is read once; its elements are copied
-// (or moved, from a range of rvalues) into the combinator.
+/// when_all(range): see the header comment. The range is read once; its elements are copied
+/// (or moved, from a range of rvalues) into the combinator.
 template <std::ranges::input_range Range>
   requires is_task_v<std::remove_cvref_t<std::ranges::range_reference_t<Range>>>
 [[nodiscard]] auto when_all(Range&& inputs) {
   return detail::make_when_all_of_range(detail::cancellation_state_ref(), detail::collect_tasks(std::forward<Range>(inputs)));
 }
 
-// Fail-fast forms: cancel `cancel_on_failure` on the first input that faults or is canceled.
+/// Fail-fast forms: cancel `cancel_on_failure` on the first input that faults or is canceled.
 template <class... Tasks>
   requires(is_task_v<std::remove_cvref_t<Tasks>> && ...)
 [[nodiscard]] auto when_all(cancellation_token_source& cancel_on_failure, const Tasks&... inputs) {

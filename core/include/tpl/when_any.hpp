@@ -1,15 +1,18 @@
-// tpl::when_any — .NET's Task.WhenAny: a task that completes when the first input completes.
-//
-//   when_any(range)        a range of task<T>: task<when_any_result<task<T>>>
-//   when_any(t1, t2, ...)  task<when_any_result<task<T>>> when all inputs are task<T>; for a mix
-//                          of types, task<when_any_result<std::variant<task<Ts>...>>> (the
-//                          alternative at the winner's position holds it)
-//
-// The result names the first input to complete and its index. The combinator always runs to
-// completion, even when that input faulted or was canceled (await the input itself to see its
-// outcome). The other inputs keep running; their registrations are removed as soon as there is
-// a winner, so a loser that runs on keeps nothing of the combinator alive, and the combinator
-// keeps no loser alive. No inputs, or an empty task handle among them: std::invalid_argument.
+/// \file
+/// tpl::when_any — .NET's Task.WhenAny: a task that completes when the first input completes.
+///
+/// ~~~text
+///   when_any(range)        a range of task<T>: task<when_any_result<task<T>>>
+///   when_any(t1, t2, ...)  task<when_any_result<task<T>>> when all inputs are task<T>; for a mix
+///                          of types, task<when_any_result<std::variant<task<Ts>...>>> (the
+///                          alternative at the winner's position holds it)
+/// ~~~
+///
+/// The result names the first input to complete and its index. The combinator always runs to
+/// completion, even when that input faulted or was canceled (await the input itself to see its
+/// outcome). The other inputs keep running; their registrations are removed as soon as there is
+/// a winner, so a loser that runs on keeps nothing of the combinator alive, and the combinator
+/// keeps no loser alive. No inputs, or an empty task handle among them: std::invalid_argument.
 #pragma once
 
 #include <array>
@@ -31,10 +34,11 @@ namespace tpl {
 
 template <class Completed>
 struct when_any_result {
-  std::size_t index;    // the winner's position among the inputs
-  Completed completed;  // the winner: task<T>, or a std::variant of the inputs' task types
+  std::size_t index;    ///< the winner's position among the inputs
+  Completed completed;  ///< the winner: `task<T>`, or a std::variant of the inputs' task types
 };
 
+/// \cond TPL_INTERNALS
 namespace detail {
 
 template <class T>
@@ -127,6 +131,7 @@ task<when_any_result<task<T>>> make_when_any_of_range(std::vector<task<T>> input
 }
 
 }  // namespace detail
+/// \endcond
 
 template <std::ranges::input_range Range>
   requires is_task_v<std::remove_cvref_t<std::ranges::range_reference_t<Range>>>

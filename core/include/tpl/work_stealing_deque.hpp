@@ -1,33 +1,34 @@
-// tpl::work_stealing_deque — the per-worker Chase-Lev deque of tpl's thread pool.
-//
-// Algorithm: D. Chase and Y. Lev, "Dynamic Circular Work-Stealing Deque", SPAA 2005, in the C11
-// formulation of N. M. Lê, A. Pop, A. Cohen, F. Zappa Nardelli, "Correct and Efficient
-// Work-Stealing for Weak Memory Models", PPoPP 2013 — with the correction found by CDSChecker
-// (B. Norris, B. Demsky, OOPSLA 2013): publishing a grown buffer needs a release store paired
-// with an acquire load, not the paper's relaxed store and consume load. Where we differ from
-// the paper (each argued in docs/memory-orders.md and rechecked by the models): steal's load of
-// `top` is relaxed (the seq_cst fence after it orders it); the CAS on `top` is release in
-// steal and relaxed in pop (RMW atomicity decides the race, the fences do the ordering); push
-// publishes with a release *store* of `bottom` instead of a release fence plus a relaxed store
-// (same guarantee; ThreadSanitizer understands stores, not fences); and pop's stores to
-// `bottom` are release, not relaxed (C++20 release sequences contain only RMWs).
-// .NET's WorkStealingQueue takes a lock on steals; this deque is lock-free for everyone.
-//
-// Roles. The owner (one thread at a time) pushes and pops at the bottom, newest first (LIFO);
-// any number of thieves steal from the top, oldest first (FIFO). The API is split by role:
-// `owner()` hands out the single deque_owner, `stealer()` any number of deque_stealer copies.
-//
-// Memory-ordering contract. Everything the owner wrote before push(x) happens-before
-// everything done by the thread that obtains x, whether by pop() or by a successful steal().
-// Each pushed item is obtained exactly once.
-//
-// Memory bound. The buffer doubles when full and never shrinks. A replaced buffer is retired,
-// not freed (a thief may still be reading it), until the deque is destroyed. Retired buffers
-// are the halves of the current one, so together they are smaller than it: the deque uses at
-// most 2 x capacity x sizeof(T) bytes of slots, capacity being the largest it ever held.
-//
-// Lifetime. Handles do not own the deque: destroy it only after every owner and stealer
-// handle has stopped using it (the pool owns deques and outlives its workers).
+/// \file
+/// tpl::work_stealing_deque — the per-worker Chase-Lev deque of tpl's thread pool.
+///
+/// Algorithm: D. Chase and Y. Lev, "Dynamic Circular Work-Stealing Deque", SPAA 2005, in the C11
+/// formulation of N. M. Lê, A. Pop, A. Cohen, F. Zappa Nardelli, "Correct and Efficient
+/// Work-Stealing for Weak Memory Models", PPoPP 2013 — with the correction found by CDSChecker
+/// (B. Norris, B. Demsky, OOPSLA 2013): publishing a grown buffer needs a release store paired
+/// with an acquire load, not the paper's relaxed store and consume load. Where we differ from
+/// the paper (each argued in docs/memory-orders.md and rechecked by the models): steal's load of
+/// `top` is relaxed (the seq_cst fence after it orders it); the CAS on `top` is release in
+/// steal and relaxed in pop (RMW atomicity decides the race, the fences do the ordering); push
+/// publishes with a release *store* of `bottom` instead of a release fence plus a relaxed store
+/// (same guarantee; ThreadSanitizer understands stores, not fences); and pop's stores to
+/// `bottom` are release, not relaxed (C++20 release sequences contain only RMWs).
+/// .NET's WorkStealingQueue takes a lock on steals; this deque is lock-free for everyone.
+///
+/// Roles. The owner (one thread at a time) pushes and pops at the bottom, newest first (LIFO);
+/// any number of thieves steal from the top, oldest first (FIFO). The API is split by role:
+/// `owner()` hands out the single deque_owner, `stealer()` any number of deque_stealer copies.
+///
+/// Memory-ordering contract. Everything the owner wrote before push(x) happens-before
+/// everything done by the thread that obtains x, whether by pop() or by a successful steal().
+/// Each pushed item is obtained exactly once.
+///
+/// Memory bound. The buffer doubles when full and never shrinks. A replaced buffer is retired,
+/// not freed (a thief may still be reading it), until the deque is destroyed. Retired buffers
+/// are the halves of the current one, so together they are smaller than it: the deque uses at
+/// most 2 x capacity x sizeof(T) bytes of slots, capacity being the largest it ever held.
+///
+/// Lifetime. Handles do not own the deque: destroy it only after every owner and stealer
+/// handle has stopped using it (the pool owns deques and outlives its workers).
 #pragma once
 
 #include <cstdint>
@@ -38,20 +39,20 @@
 
 #include "tpl/config.hpp"
 #include "tpl/detail/deque_buffer.hpp"
-#include "tpl/errors.hpp"
+#include "tpl/exceptions.hpp"
 #include "tpl/sync/sync.hpp"
 
 namespace tpl {
 
-// Items travel through relaxed atomic slots, so they must be small trivially copyable values:
-// a pointer to a task, an index. Ownership of what they point to moves with the item.
+/// Items travel through relaxed atomic slots, so they must be small trivially copyable values:
+/// a pointer to a task, an index. Ownership of what they point to moves with the item.
 template <class T>
 concept deque_item = std::is_trivially_copyable_v<T> && std::is_default_constructible_v<T> &&
                      sizeof(T) <= sizeof(void*);
 
 enum class steal_status : std::uint8_t {
-  success,    // the oldest item was taken
-  empty,      // the deque looked empty
+  success,    ///< the oldest item was taken
+  empty,      ///< the deque looked empty
   lost_race,  // another thief, or the owner taking the last item, got there first: retry or
               // move to another victim
 };
@@ -67,7 +68,7 @@ class [[nodiscard]] steal_result {
   [[nodiscard]] bool succeeded() const noexcept { return status_ == steal_status::success; }
   explicit operator bool() const noexcept { return succeeded(); }
 
-  // The stolen item. Asking a failed steal for its item is a logic error, reported.
+  /// The stolen item. Asking a failed steal for its item is a logic error, reported.
   [[nodiscard]] T item() const {
     if (!succeeded()) throw invalid_operation("steal_result::item: the steal did not succeed");
     return item_;
@@ -82,8 +83,8 @@ class [[nodiscard]] steal_result {
 template <deque_item T>
 class work_stealing_deque;
 
-// The owner's handle: push and pop at the bottom. Use from one thread at a time (a handle may
-// be moved to another thread, with a happens-before edge between the two, e.g. thread start).
+/// The owner's handle: push and pop at the bottom. Use from one thread at a time (a handle may
+/// be moved to another thread, with a happens-before edge between the two, e.g. thread start).
 template <deque_item T>
 class deque_owner {
  public:
@@ -98,9 +99,9 @@ class deque_owner {
 
   void push(T item) { checked().push(item); }
   [[nodiscard]] std::optional<T> pop() { return checked().pop(); }
-  // The index the next push() writes; pop() takes the item at next_index() - 1. Indices only
-  // identify positions (a later push may reuse a popped index), which is what thread_pool
-  // needs to tell an enclosing frame's items from those pushed after a wait began.
+  /// The index the next push() writes; pop() takes the item at next_index() - 1. Indices only
+  /// identify positions (a later push may reuse a popped index), which is what thread_pool
+  /// needs to tell an enclosing frame's items from those pushed after a wait began.
   [[nodiscard]] std::int64_t next_index() const { return checked().next_index(); }
 
  private:
@@ -113,7 +114,7 @@ class deque_owner {
   work_stealing_deque<T>* deque_;
 };
 
-// A thief's handle: steal from the top. Copy freely; any thread may steal.
+/// A thief's handle: steal from the top. Copy freely; any thread may steal.
 template <deque_item T>
 class deque_stealer {
  public:
@@ -128,7 +129,7 @@ class deque_stealer {
 template <deque_item T>
 class work_stealing_deque {
  public:
-  // `initial_capacity` must be a power of two, at least 2.
+  /// `initial_capacity` must be a power of two, at least 2.
   explicit work_stealing_deque(std::int64_t initial_capacity = config::deque_initial_capacity)
       : buffer_(make_first_buffer(initial_capacity)) {}
 
@@ -141,7 +142,7 @@ class work_stealing_deque {
   work_stealing_deque(const work_stealing_deque&) = delete;
   work_stealing_deque& operator=(const work_stealing_deque&) = delete;
 
-  // The single owner handle. A second call throws: two owners would race on `bottom`.
+  /// The single owner handle. A second call throws: two owners would race on `bottom`.
   [[nodiscard]] deque_owner<T> owner() {
     // relaxed: only the exchange's atomicity matters (exactly one caller sees false); the
     // handle reaches its thread through the caller's own synchronisation.
@@ -255,8 +256,8 @@ class work_stealing_deque {
     return steal_result<T>::success(item);
   }
 
-  // top_ is CASed by thieves (and by the owner for the last item); bottom_ and buffer_ are
-  // written only by the owner and read by thieves. Separate cache lines: thieves hammer top_.
+  /// top_ is CASed by thieves (and by the owner for the last item); bottom_ and buffer_ are
+  /// written only by the owner and read by thieves. Separate cache lines: thieves hammer top_.
   alignas(config::cache_line_size) sync::atomic<std::int64_t> top_{0};
   alignas(config::cache_line_size) sync::atomic<std::int64_t> bottom_{0};
   sync::atomic<buffer*> buffer_;

@@ -1,7 +1,8 @@
-// tpl::yield() — .NET's Task.Yield(): `co_await tpl::yield()` suspends the coroutine and queues
-// the rest of it on the ambient pool (the caller's own deque on a pool worker, where it is the
-// newest item and a thief's oldest), so the caller goes on at once. A coroutine that starts
-// with it is a fork: its caller continues while the body waits for a worker.
+/// \file
+/// tpl::yield() — .NET's Task.Yield(): `co_await tpl::yield()` suspends the coroutine and queues
+/// the rest of it on the ambient pool (the caller's own deque on a pool worker, where it is the
+/// newest item and a thief's oldest), so the caller goes on at once. A coroutine that starts
+/// with it is a fork: its caller continues while the body waits for a worker.
 #pragma once
 
 #include <coroutine>
@@ -20,7 +21,7 @@ class yield_awaitable {
   void await_resume() const noexcept {}
 
  private:
-  detail::resumption_item queued_;  // in the suspended frame: yielding allocates nothing
+  detail::resumption_item queued_;  ///< in the suspended frame: yielding allocates nothing
 };
 
 [[nodiscard]] inline yield_awaitable yield() noexcept { return {}; }

@@ -9,7 +9,7 @@
 
 #include "detail/io_descriptor.hpp"
 #include "detail/io_operation.hpp"
-#include "tpl/errors.hpp"
+#include "tpl/exceptions.hpp"
 #include "tpl/io/end_of_stream.hpp"
 
 namespace tpl::io {

@@ -17,11 +17,10 @@
 #include <utility>
 #include <vector>
 
-#include "tpl/aggregate_exception.hpp"
+#include "tpl/exceptions.hpp"
 #include "tpl/detail/error_list.hpp"
 #include "tpl/detail/task_state.hpp"
 #include "tpl/detail/work_item.hpp"
-#include "tpl/task_exceptions.hpp"
 #include "tpl/unobserved_exceptions.hpp"
 
 namespace tpl::detail {

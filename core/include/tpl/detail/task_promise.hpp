@@ -20,10 +20,11 @@
 #include <utility>
 
 #include "tpl/detail/frame_allocator.hpp"
+#include "tpl/detail/make_task_canceled.hpp"
 #include "tpl/detail/stack_guard.hpp"
 #include "tpl/detail/task_core.hpp"
 #include "tpl/detail/task_scheduling.hpp"
-#include "tpl/task_exceptions.hpp"
+#include "tpl/exceptions.hpp"
 
 namespace tpl {
 template <class T>

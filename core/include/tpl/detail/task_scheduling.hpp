@@ -13,15 +13,19 @@
 // cannot keep a process-wide pool across iterations, run this same code: a model that queued
 // from a non-worker would create the default pool and fail (none does; model_pool runs the
 // queueing from workers).
+//
+// The functions are compiled (core/src/task_scheduling.cpp), so that the task headers need not
+// include the pool, its deques and its sleeper (issue 15's compile-time goal); every path here
+// is already the slow one (a queued item), so the call costs nothing measurable.
 #pragma once
 
 #include <coroutine>
-#include <new>
 
-#include "tpl/detail/pool_worker.hpp"
 #include "tpl/detail/work_item.hpp"
-#include "tpl/errors.hpp"
-#include "tpl/thread_pool.hpp"
+
+namespace tpl {
+class thread_pool;
+}  // namespace tpl
 
 namespace tpl::detail {
 
@@ -33,49 +37,26 @@ struct resumption_item : work_item {
   static void resume(work_item* self, bool) { static_cast<resumption_item*>(self)->handle.resume(); }
 };
 
-// Throws std::system_error if the default pool must be created and cannot start its threads.
-inline thread_pool& ambient_pool() {
-  if (pool_worker* worker = current_worker()) return worker->pool();
-  return thread_pool::default_pool();
-}
-
 // Queues `item` on `pool` (a worker of it pushes to its own deque); runs it inline when the
 // pool no longer accepts work from outside, or when there is no memory to queue it (a deque
 // that must grow, the injection queue): a submit that throws has queued nothing, and task code
 // calls this where a lost item would strand its awaiters (a completion source's continuations,
 // a coroutine's final step: issue 10).
-inline void queue_to_pool(thread_pool& pool, work_item* item) {
-  try {
-    pool.submit_item(item);
-  } catch (const invalid_operation&) {
-    item->run(item, false);
-  } catch (const std::bad_alloc&) {
-    item->run(item, false);
-  }
-}
+void queue_to_pool(thread_pool& pool, work_item* item);
 
-inline void queue_to_ambient_pool(work_item* item) { queue_to_pool(ambient_pool(), item); }
+// queue_to_pool on the ambient pool. Throws std::system_error if the default pool must be
+// created and cannot start its threads.
+void queue_to_ambient_pool(work_item* item);
 
 // Where a continuation task will queue its body; chosen when it is registered: the pool of the
 // registering worker, or (nullptr) the default pool, looked up when the body is queued.
 struct scheduling_target {
   thread_pool* pool;
 };
-inline scheduling_target ambient_target() noexcept {
-  if (pool_worker* worker = current_worker()) return {&worker->pool()};
-  return {nullptr};
-}
-inline void queue_to(scheduling_target target, work_item* item) {
-  thread_pool* pool = target.pool;
-  if (pool == nullptr) {
-    try {
-      pool = &thread_pool::default_pool();
-    } catch (...) {
-      item->run(item, false);  // the default pool cannot start (no threads, no memory): run here
-      return;
-    }
-  }
-  queue_to_pool(*pool, item);
-}
+[[nodiscard]] scheduling_target ambient_target() noexcept;
+
+// Queues `item` to `target`'s pool; runs it here when the default pool cannot start (no
+// threads, no memory).
+void queue_to(scheduling_target target, work_item* item);
 
 }  // namespace tpl::detail

@@ -1,5 +1,6 @@
-// tpl::io::end_of_stream — .NET's EndOfStreamException: stream::read() needed more bytes than
-// the peer sent before it closed its side. read_some() reports the end as 0 bytes instead.
+/// \file
+/// tpl::io::end_of_stream — .NET's EndOfStreamException: stream::read() needed more bytes than
+/// the peer sent before it closed its side. read_some() reports the end as 0 bytes instead.
 #pragma once
 
 #include <cstddef>

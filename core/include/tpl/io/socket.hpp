@@ -1,11 +1,12 @@
-// Connecting and listening: TCP on numeric addresses (and "localhost"), Unix-domain stream
-// sockets, and pipes, all giving tpl::io::stream. Name resolution is out of scope.
-//
-// connect_* and accept() are tasks like the stream's operations (no thread waits on them),
-// take a cancellation_token with the same rules, and report errors as std::system_error with
-// the errno: ECONNREFUSED from connect, EMFILE / ENFILE from accept when the process has no
-// descriptor left (the pending connection stays queued, so a later accept() takes it once
-// descriptors free up).
+/// \file
+/// Connecting and listening: TCP on numeric addresses (and "localhost"), Unix-domain stream
+/// sockets, and pipes, all giving tpl::io::stream. Name resolution is out of scope.
+///
+/// connect_* and accept() are tasks like the stream's operations (no thread waits on them),
+/// take a cancellation_token with the same rules, and report errors as std::system_error with
+/// the errno: ECONNREFUSED from connect, EMFILE / ENFILE from accept when the process has no
+/// descriptor left (the pending connection stays queued, so a later accept() takes it once
+/// descriptors free up).
 #pragma once
 
 #include <cstdint>
@@ -19,8 +20,8 @@
 
 namespace tpl::io {
 
-// A numeric IPv4 or IPv6 address ("127.0.0.1", "::1") or "localhost" (127.0.0.1), and a port.
-// Anything else throws std::invalid_argument where it is used.
+/// A numeric IPv4 or IPv6 address ("127.0.0.1", "::1") or "localhost" (127.0.0.1), and a port.
+/// Anything else throws std::invalid_argument where it is used.
 struct endpoint {
   std::string address;
   std::uint16_t port = 0;
@@ -35,16 +36,16 @@ class listener {
   listener& operator=(const listener&) = delete;
   ~listener();
 
-  // Binds and listens. Port 0 picks a free port; local_endpoint() says which.
+  /// Binds and listens. Port 0 picks a free port; local_endpoint() says which.
   [[nodiscard]] static listener listen_tcp(const endpoint& where, int backlog = 1024);
-  // Binds a Unix-domain stream socket at `path` (which must not exist) and listens.
+  /// Binds a Unix-domain stream socket at `path` (which must not exist) and listens.
   [[nodiscard]] static listener listen_unix(const std::string& path, int backlog = 1024);
 
   [[nodiscard]] tpl::task<stream> accept(cancellation_token token = cancellation_token::none());
 
-  // TCP only: the bound address and port.
+  /// TCP only: the bound address and port.
   [[nodiscard]] endpoint local_endpoint() const;
-  // Ends a pending accept with std::system_error(ECANCELED); idempotent.
+  /// Ends a pending accept with std::system_error(ECANCELED); idempotent.
   void close() noexcept;
   [[nodiscard]] bool is_open() const noexcept;
 
@@ -56,9 +57,9 @@ class listener {
 [[nodiscard]] tpl::task<stream> connect_tcp(endpoint to, cancellation_token token = cancellation_token::none());
 [[nodiscard]] tpl::task<stream> connect_unix(std::string path, cancellation_token token = cancellation_token::none());
 
-// pipe2(2): first is the read end, second the write end.
+/// pipe2(2): first is the read end, second the write end.
 [[nodiscard]] std::pair<stream, stream> make_pipe();
-// socketpair(2), AF_UNIX stream: two connected ends.
+/// socketpair(2), AF_UNIX stream: two connected ends.
 [[nodiscard]] std::pair<stream, stream> make_socket_pair();
 
 }  // namespace tpl::io

@@ -1,12 +1,15 @@
-// tpl::io::with_timeout — a timeout for one operation, in one line:
-//
-//   auto deadline = tpl::io::with_timeout(token, 500ms);
-//   co_await connection.read(buffer, deadline.token());
-//
-// A cancellation source linked to `token` that also cancels itself after `timeout` (.NET's
-// CreateLinkedTokenSource + CancelAfter). Keep it alive for as long as the operation runs; its
-// destructor stops the timer. An operation it cancels ends canceled (tpl::operation_canceled);
-// is_cancellation_requested() on the outer token tells a caller's cancel from the timeout.
+/// \file
+/// tpl::io::with_timeout — a timeout for one operation, in one line:
+///
+/// ~~~text
+///   auto deadline = tpl::io::with_timeout(token, 500ms);
+///   co_await connection.read(buffer, deadline.token());
+/// ~~~
+///
+/// A cancellation source linked to `token` that also cancels itself after `timeout` (.NET's
+/// CreateLinkedTokenSource + CancelAfter). Keep it alive for as long as the operation runs; its
+/// destructor stops the timer. An operation it cancels ends canceled (tpl::operation_canceled);
+/// is_cancellation_requested() on the outer token tells a caller's cancel from the timeout.
 #pragma once
 
 #include <chrono>

@@ -9,8 +9,7 @@
 #include "detail/io_descriptor.hpp"
 #include "detail/readiness_awaiter.hpp"
 #include "tpl/cancellation_token.hpp"
-#include "tpl/errors.hpp"
-#include "tpl/operation_canceled.hpp"
+#include "tpl/exceptions.hpp"
 
 namespace tpl::io::detail {
 

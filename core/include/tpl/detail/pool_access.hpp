@@ -1,0 +1,28 @@
+// How tpl's own code (fork-join, run(), task scheduling, blocking waits, the timer) reaches the
+// members of thread_pool that are not public API: queueing a raw work item, reporting an
+// exception nobody observes, and telling the pool that a worker is about to block. The pool
+// befriends this one struct rather than exposing the members to its users.
+#pragma once
+
+#include <exception>
+
+namespace tpl {
+class thread_pool;
+}  // namespace tpl
+
+namespace tpl::detail {
+
+struct work_item;
+
+// Defined inline at the end of thread_pool.hpp, which every caller includes.
+struct pool_access {
+  // thread_pool::submit()'s rules for a raw item (the item deletes or recycles itself).
+  static inline void submit_item(thread_pool& pool, work_item* item);
+  // An exception escaped work the pool ran; the pool's handler decides (default: terminate).
+  static inline void report_unhandled(thread_pool& pool, std::exception_ptr error) noexcept;
+  // A worker of `pool` is about to block (a spare may start) / runs again.
+  static inline void begin_blocking(thread_pool& pool) noexcept;
+  static inline void end_blocking(thread_pool& pool) noexcept;
+};
+
+}  // namespace tpl::detail

@@ -1,0 +1,52 @@
+// The compiled half of detail/task_scheduling.hpp (see there for the rules).
+#include "tpl/detail/task_scheduling.hpp"
+
+#include <new>
+
+#include "tpl/detail/pool_worker.hpp"
+#include "tpl/exceptions.hpp"
+#include "tpl/thread_pool.hpp"
+
+namespace tpl::detail {
+
+namespace {
+
+// Throws std::system_error if the default pool must be created and cannot start its threads.
+thread_pool& ambient_pool() {
+  if (pool_worker* worker = current_worker()) return worker->pool();
+  return thread_pool::default_pool();
+}
+
+}  // namespace
+
+void queue_to_pool(thread_pool& pool, work_item* item) {
+  try {
+    pool_access::submit_item(pool, item);
+  } catch (const invalid_operation&) {
+    item->run(item, false);
+  } catch (const std::bad_alloc&) {
+    item->run(item, false);
+  }
+}
+
+void queue_to_ambient_pool(work_item* item) { queue_to_pool(ambient_pool(), item); }
+
+scheduling_target ambient_target() noexcept {
+  if (pool_worker* worker = current_worker()) return {&worker->pool()};
+  return {nullptr};
+}
+
+void queue_to(scheduling_target target, work_item* item) {
+  thread_pool* pool = target.pool;
+  if (pool == nullptr) {
+    try {
+      pool = &thread_pool::default_pool();
+    } catch (...) {
+      item->run(item, false);  // the default pool cannot start (no threads, no memory): run here
+      return;
+    }
+  }
+  queue_to_pool(*pool, item);
+}
+
+}  // namespace tpl::detail
