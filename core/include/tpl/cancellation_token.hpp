@@ -17,6 +17,7 @@
 /// models/model_cancellation.cpp).
 #pragma once
 
+#include <concepts>
 #include <functional>
 #include <stdexcept>
 #include <type_traits>
@@ -58,6 +59,7 @@ class cancellation_token {
   /// Registers `callback` (callable with no arguments). See the header comment for when it runs.
   /// Throws std::invalid_argument for a null callable. On none() nothing is registered.
   template <class Callback>
+    requires std::invocable<std::decay_t<Callback>&>
   [[nodiscard]] cancellation_registration register_callback(Callback&& callback) const;
 
   friend bool operator==(const cancellation_token& left, const cancellation_token& right) noexcept {
@@ -73,9 +75,8 @@ class cancellation_token {
 };
 
 template <class Callback>
+  requires std::invocable<std::decay_t<Callback>&>
 cancellation_registration cancellation_token::register_callback(Callback&& callback) const {
-  static_assert(std::is_invocable_v<std::decay_t<Callback>&>,
-                "cancellation_token::register_callback: the callback must be callable with no arguments");
   detail::reject_null_callable(callback, "tpl::cancellation_token::register_callback");
   if (state_.get() == nullptr) return {};
   detail::registration_ticket ticket = state_->register_callback(std::function<void()>(std::forward<Callback>(callback)));

@@ -30,6 +30,7 @@
 /// bodies' exceptions themselves and rethrow them to the caller.
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -102,9 +103,9 @@ class thread_pool {
   /// from any other thread to the global queue. Throws std::invalid_argument for a null callable
   /// and tpl::invalid_operation if the pool is shutting down (from outside the pool).
   template <class Work>
+    requires std::invocable<std::decay_t<Work>&>
   void submit(Work&& work) {
     using callable = std::decay_t<Work>;
-    static_assert(std::is_invocable_v<callable&>, "thread_pool::submit: work must be callable with no arguments");
     if constexpr (std::is_constructible_v<bool, const callable&>) {
       if (!static_cast<bool>(work)) throw std::invalid_argument("thread_pool::submit: the callable is null");
     }
