@@ -47,7 +47,7 @@
 #include "tpl/detail/pool_scheduling_awaitable.hpp"
 #include "tpl/detail/pool_worker.hpp"
 #include "tpl/detail/work_item.hpp"
-#include "tpl/exceptions.hpp"
+#include "tpl/detail/basic_exceptions.hpp"
 
 namespace tpl {
 

@@ -39,7 +39,7 @@
 
 #include "tpl/config.hpp"
 #include "tpl/detail/deque_buffer.hpp"
-#include "tpl/exceptions.hpp"
+#include "tpl/detail/basic_exceptions.hpp"
 #include "tpl/sync/sync.hpp"
 
 namespace tpl {

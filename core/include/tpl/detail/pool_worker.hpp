@@ -116,7 +116,7 @@ class pool_worker {
   void wait_for(join_signal& signal, std::int64_t mark, const work_item* candidate);
 
   // wait_for()'s helping half alone, for waits that block some other way (a timed or
-  // cancelable wait, detail/timed_wait.hpp): runs this wait's own subtree (see wait_for) until
+  // cancelable wait, core/src/blocking_wait.cpp): runs this wait's own subtree (see wait_for) until
   // `done()` or nothing of it is left here.
   template <class Done>
   void run_own_subtree(std::int64_t mark, const work_item* candidate, Done done);

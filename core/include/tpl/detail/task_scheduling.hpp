@@ -15,8 +15,10 @@
 // queueing from workers).
 //
 // The functions are compiled (core/src/task_scheduling.cpp), so that the task headers need not
-// include the pool, its deques and its sleeper (issue 15's compile-time goal); every path here
-// is already the slow one (a queued item), so the call costs nothing measurable.
+// include the pool, its deques and its sleeper (issue 15's compile-time goal). Queueing is
+// already the slow path (the item goes through a deque or the injection queue); the one call on
+// a faster path is ambient_target(), once per continue_with registration and I/O wait, a
+// thread-local read behind a call.
 #pragma once
 
 #include <coroutine>

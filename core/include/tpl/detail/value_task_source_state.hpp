@@ -28,7 +28,7 @@
 
 #include <cstdint>
 
-#include "tpl/exceptions.hpp"
+#include "tpl/detail/basic_exceptions.hpp"
 #include "tpl/sync/sync.hpp"
 #include "tpl/value_task_continuation.hpp"
 
