@@ -52,8 +52,6 @@ struct worker_waiter : continuation {
   }
 };
 
-
-
 // The removable node, on the waiter's stack. Whoever wakes it (the task's completer, the
 // token's callback) notifies under the lock, and the waiter reads under it: the waker touches
 // nothing after its unlock, so the waiter may return (destroying the node) as soon as it sees

@@ -3,8 +3,8 @@
 
 #include <new>
 
+#include "tpl/detail/basic_exceptions.hpp"
 #include "tpl/detail/pool_worker.hpp"
-#include "tpl/exceptions.hpp"
 #include "tpl/thread_pool.hpp"
 
 namespace tpl::detail {
@@ -17,8 +17,8 @@ thread_pool& ambient_pool() {
   return thread_pool::default_pool();
 }
 
-}  // namespace
-
+// Queues `item` on `pool`, or runs it here when the pool refuses it (shutting down, no memory):
+// see queue_to_ambient_pool in the header.
 void queue_to_pool(thread_pool& pool, work_item* item) {
   try {
     pool_access::submit_item(pool, item);
@@ -28,6 +28,8 @@ void queue_to_pool(thread_pool& pool, work_item* item) {
     item->run(item, false);
   }
 }
+
+}  // namespace
 
 void queue_to_ambient_pool(work_item* item) { queue_to_pool(ambient_pool(), item); }
 

@@ -39,15 +39,12 @@ struct resumption_item : work_item {
   static void resume(work_item* self, bool) { static_cast<resumption_item*>(self)->handle.resume(); }
 };
 
-// Queues `item` on `pool` (a worker of it pushes to its own deque); runs it inline when the
-// pool no longer accepts work from outside, or when there is no memory to queue it (a deque
-// that must grow, the injection queue): a submit that throws has queued nothing, and task code
-// calls this where a lost item would strand its awaiters (a completion source's continuations,
-// a coroutine's final step: issue 10).
-void queue_to_pool(thread_pool& pool, work_item* item);
-
-// queue_to_pool on the ambient pool. Throws std::system_error if the default pool must be
-// created and cannot start its threads.
+// Queues `item` on the ambient pool (a worker of it pushes to its own deque); runs it inline
+// when the pool no longer accepts work from outside, or when there is no memory to queue it: a
+// submit that throws has queued nothing, and task code calls this where a lost item would
+// strand its awaiters (a completion source's continuations, a coroutine's final step: issue
+// 10). Throws std::system_error if the default pool must be created and cannot start its
+// threads.
 void queue_to_ambient_pool(work_item* item);
 
 // Where a continuation task will queue its body; chosen when it is registered: the pool of the
