@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "tpl/cancellation_token.hpp"
+#include "tpl/detail/diagnostics_hooks.hpp"
 #include "tpl/detail/join_signal.hpp"
 #include "tpl/detail/pool_worker.hpp"
 #include "tpl/detail/stack_guard.hpp"
@@ -133,7 +134,7 @@ void wait_for_completion(task_core& core) {
     if (has_stack_room() && core.claim_and_run_inline() && core.state().is_completed()) return;
     const std::int64_t mark = worker->wait_mark();
     worker_waiter node;
-    if (core.state().add_continuation(&node)) worker->wait_for(node.completed, mark, core.queued_item());
+    if (core.state().add_continuation(&node)) worker->wait_for(node.completed, mark, core.queued_item(), &core);
     return;
   }
   thread_waiter node;
@@ -164,12 +165,20 @@ wait_outcome wait_for_completion_until(task_core& core, const wait_deadline& dea
     // A spare keeps the pool's parallelism while this blocks, including in the wait for a
     // completer that is about to run the node (it may have queued the run to this very pool).
     struct blocking_section {
-      thread_pool& pool;
-      explicit blocking_section(thread_pool& blocked) : pool(blocked) { pool_access::begin_blocking(pool); }
-      ~blocking_section() { pool_access::end_blocking(pool); }
+      pool_worker& worker;
+      blocking_section(pool_worker& blocked, task_core& awaited) : worker(blocked) {
+        worker.note_activity(diagnostics::worker_activity::blocked, worker.help_depth());
+        if (pool_access::begin_blocking(worker.pool())) diagnostics_hooks::stalled_wait(worker, &awaited);
+        diagnostics_hooks::parked(worker.pool(), worker.index(), diagnostics::park_reason::blocking_wait);
+      }
+      ~blocking_section() {
+        diagnostics_hooks::unparked(worker.pool(), worker.index());
+        pool_access::end_blocking(worker.pool());
+        worker.note_activity(diagnostics::worker_activity::running, worker.help_depth());
+      }
       blocking_section(const blocking_section&) = delete;
       blocking_section& operator=(const blocking_section&) = delete;
-    } section(worker->pool());
+    } section(*worker, core);
     return block_then_settle(core, node, deadline, token);
   }
   return block_then_settle(core, node, deadline, token);

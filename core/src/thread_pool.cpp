@@ -37,6 +37,7 @@ thread_pool::thread_pool(options settings)
   // relaxed: the threads that read it start below (thread start orders it).
   slot_count_.store(count, std::memory_order_relaxed);
   peak_threads_ = count;
+  if (!settings_.allow_spare_threads) max_spares_ = 0;
   // Workers start only after every deque exists: a worker steals from all the others.
   threads_.reserve(count);
   try {
@@ -50,6 +51,7 @@ thread_pool::thread_pool(options settings)
     threads_.clear();
     throw;
   }
+  detail::diagnostics_hooks::pool_created(*this);
 }
 
 thread_pool::~thread_pool() {
@@ -59,6 +61,7 @@ thread_pool::~thread_pool() {
     std::terminate();
   }
   shutdown();
+  detail::diagnostics_hooks::pool_destroyed(*this);
 }
 
 void thread_pool::shutdown() {
@@ -143,7 +146,8 @@ void thread_pool::publish_surplus() {
   surplus_spares_.store(running_spares_ - blocked_, std::memory_order_relaxed);
 }
 
-void thread_pool::begin_blocking() noexcept {
+bool thread_pool::begin_blocking() noexcept {
+  bool stalled = false;
   {
     sync::lock_guard lock(spare_mutex_);
     ++blocked_;
@@ -165,10 +169,14 @@ void thread_pool::begin_blocking() noexcept {
       if (!woke_retired && start_spare()) ++running_spares_;
     }
     publish_surplus();
+    // Every thread that runs work (core workers and running spares) is parked in a wait, this
+    // one included: nothing in this pool runs until one of those waits ends.
+    stalled = static_cast<std::size_t>(blocked_) >= core_count_ + static_cast<std::size_t>(running_spares_);
   }
   // The parking worker's deque may hold work that only a thread already running (or asleep
   // among the idle workers) can now take: make sure one looks.
   intake_.sleeper().notify_one();
+  return stalled;
 }
 
 void thread_pool::end_blocking() noexcept {
@@ -303,8 +311,17 @@ void pool_worker::run(bool as_spare) {
     }
     if (item == nullptr) {
       item = find_work_or_park(
-          intake_.sleeper(), [&] { return find_work(source); }, give_up, [&] { counters_.slept.increment(); },
-          [&] { counters_.woken.increment(); });
+          intake_.sleeper(), [&] { return find_work(source); }, give_up,
+          [&] {
+            counters_.slept.increment();
+            note_activity(diagnostics::worker_activity::asleep, 0);
+            diagnostics_hooks::parked(pool_, index_, diagnostics::park_reason::idle);
+          },
+          [&] {
+            counters_.woken.increment();
+            note_activity(diagnostics::worker_activity::searching, 0);
+            diagnostics_hooks::unparked(pool_, index_);
+          });
     }
     if (item == nullptr) break;  // giving up, and nothing is left that this worker can see
     execute(item, source);
@@ -312,7 +329,7 @@ void pool_worker::run(bool as_spare) {
   current_worker_slot::set(nullptr);
 }
 
-void pool_worker::wait_for(join_signal& signal, std::int64_t mark, const work_item* candidate) {
+void pool_worker::wait_for(join_signal& signal, std::int64_t mark, const work_item* candidate, task_core* awaited) {
   run_own_subtree(mark, candidate, [&signal] { return signal.is_set(); });
   // A stolen child often ends soon: look a few times before parking.
   for (int round = 0; round < config::idle_spin_rounds && !signal.is_set(); ++round) {
@@ -324,9 +341,13 @@ void pool_worker::wait_for(join_signal& signal, std::int64_t mark, const work_it
   }
   if (signal.is_set()) return;
   counters_.parked.increment();
-  pool_.begin_blocking();
+  note_activity(diagnostics::worker_activity::blocked, help_depth_);
+  if (pool_.begin_blocking()) diagnostics_hooks::stalled_wait(*this, awaited);
+  diagnostics_hooks::parked(pool_, index_, diagnostics::park_reason::blocking_wait);
   signal.park(parker_);
+  diagnostics_hooks::unparked(pool_, index_);
   pool_.end_blocking();
+  note_activity(diagnostics::worker_activity::running, help_depth_);
 }
 
 work_item* pool_worker::find_work(work_source& source) {
@@ -379,7 +400,16 @@ void pool_worker::execute(work_item* item, work_source source) {
       pool_.report_unhandled(std::current_exception());
     }
   }
+  note_activity(diagnostics::worker_activity::running, help_depth_);
+  diagnostics_hooks::item_started(pool_, index_, source);
   item->run(item, true);
+  diagnostics_hooks::item_finished(pool_, index_);
+  // Back in the wait that ran this item nested (help_depth_ > 0), or back to looking for work.
+  if (help_depth_ > 0) {
+    note_activity(diagnostics::worker_activity::running, help_depth_ - 1);
+  } else {
+    note_activity(diagnostics::worker_activity::searching, 0);
+  }
 }
 
 }  // namespace detail

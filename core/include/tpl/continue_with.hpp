@@ -20,6 +20,7 @@
 #include <concepts>
 #include <cstdint>
 #include <exception>
+#include <source_location>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
@@ -132,7 +133,8 @@ class continuation_task_core final : public task_core_of<R>, public continuation
 };
 
 template <class T, class Fn>
-auto make_continuation(const task<T>& antecedent, Fn&& fn, continuation_options options, scheduling_target target)
+auto make_continuation(const task<T>& antecedent, Fn&& fn, continuation_options options, scheduling_target target,
+                       const std::source_location& where)
     -> task<std::invoke_result_t<std::decay_t<Fn>&, const task<T>&>> {
   using callable = std::decay_t<Fn>;
   using result = std::invoke_result_t<callable&, const task<T>&>;
@@ -147,6 +149,8 @@ auto make_continuation(const task<T>& antecedent, Fn&& fn, continuation_options 
   }
   auto* core = new continuation_task_core<result, T, callable>(std::forward<Fn>(fn), antecedent, options, target);
   task<result> handle(adopt_reference, core);
+  diagnostics_hooks::task_created(*core, diagnostics::task_origin::continuation, where);
+  diagnostics_hooks::waits_for(*core, antecedent.core()->state());
   if (!antecedent.core()->state().add_continuation(core)) {
     continuation_task_core<result, T, callable>::antecedent_completed(core);
   }
@@ -158,15 +162,17 @@ auto make_continuation(const task<T>& antecedent, Fn&& fn, continuation_options 
 
 template <class T, class Fn>
   requires std::invocable<std::decay_t<Fn>&, const task<T>&>
-[[nodiscard]] auto continue_with(const task<T>& antecedent, Fn&& fn, continuation_options options = continuation_options::none) {
-  return detail::make_continuation(antecedent, std::forward<Fn>(fn), options, detail::ambient_target());
+[[nodiscard]] auto continue_with(const task<T>& antecedent, Fn&& fn, continuation_options options = continuation_options::none,
+                                 const std::source_location& where = std::source_location::current()) {
+  return detail::make_continuation(antecedent, std::forward<Fn>(fn), options, detail::ambient_target(), where);
 }
 
 template <class T, class Fn>
   requires std::invocable<std::decay_t<Fn>&, const task<T>&>
 [[nodiscard]] auto continue_with(const task<T>& antecedent, thread_pool& pool, Fn&& fn,
-                   continuation_options options = continuation_options::none) {
-  return detail::make_continuation(antecedent, std::forward<Fn>(fn), options, detail::scheduling_target{&pool});
+                   continuation_options options = continuation_options::none,
+                   const std::source_location& where = std::source_location::current()) {
+  return detail::make_continuation(antecedent, std::forward<Fn>(fn), options, detail::scheduling_target{&pool}, where);
 }
 
 }  // namespace tpl

@@ -17,12 +17,15 @@
 /// unwrapped, as Task.Run(`Func<Task<T>>`) is: the returned `task<T>` completes as the inner task
 /// does (an empty inner handle ends it canceled, as .NET's Unwrap does for a null task).
 ///
+/// `where` is the call's source location, recorded by diagnostics (`<tpl/diagnostics.hpp>`).
+///
 /// Misuse: a null callable (empty std::function, null function pointer) throws
 /// std::invalid_argument; a pool that is shutting down throws invalid_operation (from outside
 /// the pool), and the work is not queued.
 #pragma once
 
 #include <concepts>
+#include <source_location>
 #include <type_traits>
 #include <utility>
 
@@ -35,14 +38,16 @@ namespace tpl {
 
 template <class Fn>
   requires std::invocable<std::decay_t<Fn>&>
-[[nodiscard]] auto run(thread_pool& pool, Fn&& fn, cancellation_token token = {}) {
-  return detail::queue_run(pool, std::forward<Fn>(fn), std::move(token));
+[[nodiscard]] auto run(thread_pool& pool, Fn&& fn, cancellation_token token = {},
+                       const std::source_location& where = std::source_location::current()) {
+  return detail::queue_run(pool, std::forward<Fn>(fn), std::move(token), where);
 }
 
 template <class Fn>
   requires std::invocable<std::decay_t<Fn>&>
-[[nodiscard]] auto run(Fn&& fn, cancellation_token token = {}) {
-  return detail::queue_run(thread_pool::default_pool(), std::forward<Fn>(fn), std::move(token));
+[[nodiscard]] auto run(Fn&& fn, cancellation_token token = {},
+                       const std::source_location& where = std::source_location::current()) {
+  return detail::queue_run(thread_pool::default_pool(), std::forward<Fn>(fn), std::move(token), where);
 }
 
 }  // namespace tpl

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <exception>
+#include <source_location>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -76,9 +77,13 @@ class source_task_core final : public task_core_of<T>, public work_item {
 template <class T = void>
 class task_completion_source {
  public:
-  explicit task_completion_source(task_creation_options options = task_creation_options::none)
+  /// `where` is recorded by diagnostics (`<tpl/diagnostics.hpp>`) as the task's creation site.
+  explicit task_completion_source(task_creation_options options = task_creation_options::none,
+                                  const std::source_location& where = std::source_location::current())
       : core_(new detail::source_task_core<T>(options == task_creation_options::run_continuations_asynchronously)),
-        task_(detail::adopt_reference, core_) {}
+        task_(detail::adopt_reference, core_) {
+    detail::diagnostics_hooks::task_created(*core_, diagnostics::task_origin::completion_source, where);
+  }
 
   task_completion_source(const task_completion_source&) = delete;
   task_completion_source& operator=(const task_completion_source&) = delete;

@@ -74,6 +74,10 @@ class thread_pool {
     /// At most this many spare threads run the pool's work while workers are parked in waits
     /// (docs/pool.md). 0: config::max_spare_threads.
     std::size_t max_spare_threads = 0;
+    /// false: no spare threads at all; a worker that blocks in a wait leaves its pool one thread
+    /// short, and a pool whose workers all block stalls (tpl::diagnostics reports it when the
+    /// wait is for work queued behind it, `<tpl/deadlock_report.hpp>`).
+    bool allow_spare_threads = true;
   };
 
   thread_pool() : thread_pool(options{}) {}
@@ -133,6 +137,7 @@ class thread_pool {
   /// members below through detail::pool_access (detail/pool_access.hpp); the workers directly.
   friend struct detail::pool_access;
   friend class detail::pool_worker;
+  friend struct detail::pool_diagnostics_access;
 
   /// Queue a raw item (same rules as submit()).
   void submit_item(detail::work_item* item);
@@ -148,8 +153,9 @@ class thread_pool {
     return slot_count_.load(std::memory_order_acquire);
   }
   detail::pool_worker& worker(std::size_t slot) noexcept { return *workers_[slot]; }
-  /// A worker is about to park / is running again.
-  void begin_blocking() noexcept;
+  /// A worker is about to park / is running again. true: the pool is stalled: every thread
+  /// that runs its work is now blocked, and no spare could start.
+  [[nodiscard]] bool begin_blocking() noexcept;
   void end_blocking() noexcept;
   /// A hint that more spares run than workers are parked (a spare should retire).
   [[nodiscard]] bool spare_is_surplus() const {
@@ -224,7 +230,7 @@ inline void pool_access::submit_item(thread_pool& pool, work_item* item) { pool.
 inline void pool_access::report_unhandled(thread_pool& pool, std::exception_ptr error) noexcept {
   pool.report_unhandled(std::move(error));
 }
-inline void pool_access::begin_blocking(thread_pool& pool) noexcept { pool.begin_blocking(); }
+inline bool pool_access::begin_blocking(thread_pool& pool) noexcept { return pool.begin_blocking(); }
 inline void pool_access::end_blocking(thread_pool& pool) noexcept { pool.end_blocking(); }
 
 inline bool pool_scheduling_awaitable::await_ready() const noexcept {

@@ -103,6 +103,9 @@ class deque_owner {
   /// identify positions (a later push may reuse a popped index), which is what thread_pool
   /// needs to tell an enclosing frame's items from those pushed after a wait began.
   [[nodiscard]] std::int64_t next_index() const { return checked().next_index(); }
+  /// Whether `item` is in the deque (for diagnostics: a worker's deadlock check,
+  /// core/src/diagnostics.cpp). Reads the slots without taking anything.
+  [[nodiscard]] bool holds(T item) const { return checked().holds(item); }
 
  private:
   friend class work_stealing_deque<T>;
@@ -154,6 +157,16 @@ class work_stealing_deque {
 
   [[nodiscard]] deque_stealer<T> stealer() noexcept { return deque_stealer<T>(*this); }
 
+  /// How many items the deque holds, for statistics (a diagnostics snapshot): a racy count that
+  /// may be a moment old; never negative.
+  [[nodiscard]] std::int64_t approximate_size() const {
+    // relaxed (both): a statistic; nothing is read through these values, and no decision of the
+    // deque's protocol depends on them (docs/memory-orders.md: diagnostics-only loads).
+    const std::int64_t bottom = bottom_.load(std::memory_order_relaxed);
+    const std::int64_t top = top_.load(std::memory_order_relaxed);
+    return bottom > top ? bottom - top : 0;
+  }
+
  private:
   using buffer = detail::deque_buffer<T>;
   friend class deque_owner<T>;
@@ -169,6 +182,19 @@ class work_stealing_deque {
   std::int64_t next_index() const {
     // relaxed: only the owner writes bottom_, so it reads its own last store.
     return bottom_.load(std::memory_order_relaxed);
+  }
+
+  bool holds(T item) const {
+    // relaxed (bottom_, buffer_): only the owner writes them, and this is the owner.
+    const std::int64_t bottom = bottom_.load(std::memory_order_relaxed);
+    buffer* current = buffer_.load(std::memory_order_relaxed);
+    // relaxed: a diagnostic only (docs/memory-orders.md). A stale top may make the scan read a
+    // slot a thief already took: the caller asks only when no thief can run (its pool is stalled).
+    const std::int64_t top = top_.load(std::memory_order_relaxed);
+    for (std::int64_t index = top; index < bottom; ++index) {
+      if (current->get(index) == item) return true;
+    }
+    return false;
   }
 
   void push(T item) {

@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "tpl/config.hpp"
+#include "tpl/detail/diagnostics_hooks.hpp"
 #include "tpl/sync/sync.hpp"
 
 namespace tpl::detail {
@@ -88,10 +89,12 @@ class cancellation_state {
  public:
   static constexpr std::uint32_t cancel_requested = 1;
 
-  explicit cancellation_state(std::uint32_t references = 1) : references_(references) {}
+  explicit cancellation_state(std::uint32_t references = 1)
+      : references_(references), recorded_(diagnostics_hooks::cancellation_source_created(*this)) {}
   cancellation_state(const cancellation_state&) = delete;
   cancellation_state& operator=(const cancellation_state&) = delete;
   ~cancellation_state() {
+    if (recorded_) diagnostics_hooks::cancellation_source_destroyed(*this);  // first: a snapshot may read the list
     registration_node* node = head_.load(std::memory_order_relaxed);  // relaxed: the last owner, after the acq_rel release
     while (node != nullptr) {
       registration_node* next = node->next.load();
@@ -99,6 +102,20 @@ class cancellation_state {
       delete node;
       node = next;
     }
+  }
+
+  // Registrations whose callback has not run or been removed yet (for diagnostics snapshots:
+  // a count that may be a moment old).
+  [[nodiscard]] std::size_t live_registrations() const {
+    std::size_t count = 0;
+    // acquire: pairs with the release half of the CAS that pushes a node in register_callback():
+    // each node's `next` (set before its push) is visible.
+    for (registration_node* node = head_.load(std::memory_order_acquire); node != nullptr; node = node->next.load()) {
+      // relaxed: a statistic; nothing is read through the word.
+      const auto status = registration_node::status_of(node->word.load(std::memory_order_relaxed));
+      if (status == registration_node::armed || status == registration_node::running) ++count;
+    }
+    return count;
   }
 
   [[nodiscard]] bool is_cancellation_requested() const noexcept {
@@ -377,6 +394,7 @@ class cancellation_state {
   sync::atomic<registration_node*> free_head_{nullptr};  // the free stack (pushes lock-free, one popper)
   sync::atomic<bool> popping_{false};                    // the free stack's popper lock
   sync::atomic<std::uint32_t> references_;
+  const bool recorded_;  // diagnostics list this state (tpl/diagnostics.hpp): say when it goes
 };
 
 }  // namespace tpl::detail

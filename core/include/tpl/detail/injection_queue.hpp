@@ -35,6 +35,12 @@ class injection_queue {
     return true;
   }
 
+  // How many items wait (for diagnostics snapshots: a moment old).
+  [[nodiscard]] std::int64_t size_hint() const {
+    // relaxed: a statistic, as in try_pop(); nothing is read through it.
+    return size_hint_.load(std::memory_order_relaxed);
+  }
+
   // Oldest first (FIFO).
   [[nodiscard]] std::optional<T> try_pop() {
     // relaxed: a hint (see push); a stale zero is corrected by the sleep protocol's re-check.

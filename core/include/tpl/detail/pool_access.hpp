@@ -21,8 +21,12 @@ struct pool_access {
   // An exception escaped work the pool ran; the pool's handler decides (default: terminate).
   static inline void report_unhandled(thread_pool& pool, std::exception_ptr error) noexcept;
   // A worker of `pool` is about to block (a spare may start) / runs again.
-  static inline void begin_blocking(thread_pool& pool) noexcept;
+  // true: the pool is stalled (every thread that runs work is blocked; no spare could start).
+  [[nodiscard]] static inline bool begin_blocking(thread_pool& pool) noexcept;
   static inline void end_blocking(thread_pool& pool) noexcept;
 };
+
+// What a diagnostics snapshot reads of a pool (defined in core/src/diagnostics.cpp).
+struct pool_diagnostics_access;
 
 }  // namespace tpl::detail

@@ -8,6 +8,7 @@
 #include <exception>
 #include <functional>
 
+#include "tpl/detail/diagnostics_hooks.hpp"
 #include "tpl/detail/join_signal.hpp"
 #include "tpl/detail/pool_intake.hpp"
 #include "tpl/detail/stack_guard.hpp"
@@ -23,6 +24,7 @@ class thread_pool;
 namespace tpl::detail {
 
 class pool_worker;
+class task_core;
 
 // The worker the calling thread is, or nullptr on a thread that is not a pool worker (a
 // sync::thread_local_value, so that each model thread has its own).
@@ -113,7 +115,9 @@ class pool_worker {
   // this waiting frame provides only after the wait returns, so it is left to other threads:
   // the worker parks on its own parker, and the pool starts or wakes a spare thread to keep its
   // parallelism (docs/pool.md). Without stack room it runs nothing and parks.
-  void wait_for(join_signal& signal, std::int64_t mark, const work_item* candidate);
+  // `awaited`: the task waited for (nullptr: a fork-join join), named by the deadlock report
+  // when the pool stalls (diagnostics_hooks::stalled_wait).
+  void wait_for(join_signal& signal, std::int64_t mark, const work_item* candidate, task_core* awaited = nullptr);
 
   // wait_for()'s helping half alone, for waits that block some other way (a timed or
   // cancelable wait, core/src/blocking_wait.cpp): runs this wait's own subtree (see wait_for) until
@@ -135,6 +139,38 @@ class pool_worker {
 
   deque_stealer<work_item*> stealer() { return deque_.stealer(); }
 
+  // --- Diagnostics (tpl/diagnostics.hpp) ----------------------------------------------------
+  // What this worker is doing, for snapshots; written by this worker only.
+  void note_activity(diagnostics::worker_activity activity, int help_depth) noexcept {
+#if TPL_DIAGNOSTICS_HOOKS
+    // relaxed: a statistic read by snapshots; nothing is published through it.
+    activity_.store(static_cast<int>(activity) | (help_depth << 2), std::memory_order_relaxed);
+#else
+    (void)activity;
+    (void)help_depth;
+#endif
+  }
+  [[nodiscard]] diagnostics::worker_activity activity() const noexcept {
+#if TPL_DIAGNOSTICS_HOOKS
+    // relaxed: see note_activity().
+    return static_cast<diagnostics::worker_activity>(activity_.load(std::memory_order_relaxed) & 3);
+#else
+    return diagnostics::worker_activity::searching;
+#endif
+  }
+  [[nodiscard]] int reported_help_depth() const noexcept {
+#if TPL_DIAGNOSTICS_HOOKS
+    // relaxed: see note_activity().
+    return activity_.load(std::memory_order_relaxed) >> 2;
+#else
+    return 0;
+#endif
+  }
+  [[nodiscard]] int help_depth() const noexcept { return help_depth_; }  // this worker's thread only
+  [[nodiscard]] std::int64_t queue_length() const { return deque_.approximate_size(); }
+  // On this worker's thread: whether `item` waits in its deque.
+  [[nodiscard]] bool holds(work_item* item) const { return owner_.holds(item); }
+
  private:
   work_item* find_work(work_source& source);
   work_item* steal_from_others();
@@ -151,6 +187,9 @@ class pool_worker {
   std::uint64_t random_state_;  // xorshift state for choosing victims; this worker only
   int help_depth_ = 0;          // nesting of work run inside wait_for; this worker only
   owned_counter deepest_help_;  // the most help_depth_ ever reached; read by counters()
+#if TPL_DIAGNOSTICS_HOOKS
+  std::atomic<int> activity_{0};  // (help depth << 2) | worker_activity; see note_activity()
+#endif
 };
 
 template <class Done>

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <exception>
+#include <source_location>
 #include <type_traits>
 #include <utility>
 
 #include "tpl/cancellation_token.hpp"
 #include "tpl/detail/callable_checks.hpp"
+#include "tpl/detail/diagnostics_hooks.hpp"
 #include "tpl/detail/make_task_canceled.hpp"
 #include "tpl/detail/pool_access.hpp"
 #include "tpl/detail/task_core.hpp"
@@ -207,7 +209,7 @@ class unwrapping_run_task_core final : public cancelable_run_core<U>, public con
 };
 
 template <class Fn>
-auto queue_run(thread_pool& pool, Fn&& fn, cancellation_token token)
+auto queue_run(thread_pool& pool, Fn&& fn, cancellation_token token, const std::source_location& where)
     -> task<run_task_result_t<std::decay_t<Fn>>> {
   using callable = std::decay_t<Fn>;
   static_assert(std::is_invocable_v<callable&>, "tpl::run: fn must be callable with no arguments");
@@ -220,6 +222,7 @@ auto queue_run(thread_pool& pool, Fn&& fn, cancellation_token token)
                                        unwrapping_run_task_core<result, callable>, run_task_core<result, callable>>;
   auto* core = new core_type(std::forward<Fn>(fn), std::move(token));
   task<result> handle(adopt_reference, core);
+  diagnostics_hooks::task_created(*core, diagnostics::task_origin::run, where);
   (void)core->state().try_transition(task_status::created, task_status::waiting_to_run);
   try {
     core->watch_token();  // before queueing: the item may start at once

@@ -42,8 +42,12 @@ class task_awaiter : public continuation, private work_item {
   [[nodiscard]] bool await_ready() const noexcept { return awaited_->state().is_completed(); }
 
   // false: the task completed meanwhile, and the coroutine goes on without suspending.
-  bool await_suspend(std::coroutine_handle<> awaiting) noexcept {
+  template <class Promise>
+  bool await_suspend(std::coroutine_handle<Promise> awaiting) noexcept {
     coroutine = awaiting.address();
+    if constexpr (std::is_base_of_v<task_core, Promise>) {
+      diagnostics_hooks::awaits(static_cast<task_core&>(awaiting.promise()), awaited_->state());
+    }
     // Once registered, another thread may resume (and finish, and free) the awaiting frame that
     // holds this awaiter: nothing here touches `this` after the call.
     return awaited_->state().add_continuation(this);

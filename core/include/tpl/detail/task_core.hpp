@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "tpl/exceptions.hpp"
+#include "tpl/detail/diagnostics_hooks.hpp"
 #include "tpl/detail/error_list.hpp"
 #include "tpl/detail/task_state.hpp"
 #include "tpl/detail/work_item.hpp"
@@ -42,6 +43,9 @@ class task_core {
   // Drops one reference; the last one reports an unobserved fault, then destroys the state.
   void release() noexcept {
     if (!state_.release_reference()) return;
+#if TPL_DIAGNOSTICS_HOOKS
+    if (tracked_) diagnostics_hooks::record_destroyed(*this);  // before anything of it goes
+#endif
     // The reference count's acq_rel ordered every owner's use (and the completion) before here.
     if (state_.status() == task_status::faulted && !state_.exception_was_observed()) {
       try {
@@ -106,6 +110,9 @@ class task_core {
     item->run(item, true);
     return true;
   }
+
+  // Diagnostics recorded this task (diagnostics_hooks::record_created, before it is shared).
+  void mark_tracked() noexcept { tracked_ = true; }
 
   // The task_canceled a canceled task reports.
   [[nodiscard]] std::exception_ptr cancellation() const {
@@ -180,6 +187,9 @@ class task_core {
   error_list errors_;  // faulted: at least one; canceled: none or its task_canceled
   bool canceled_ = false;
   bool inline_claimable_ = false;  // see claim_and_run_inline()
+  // Recorded by diagnostics (set once, at creation, before the task is shared): its destruction
+  // must be recorded too. In the padding before the offset: no size cost.
+  bool tracked_ = false;
   // Where this task's queued work item lies relative to this object (0: it has none). An
   // offset, not a pointer, so that it fits in the padding after canceled_ (no size cost).
   std::int32_t queued_item_offset_ = 0;

@@ -17,6 +17,7 @@
 #include <coroutine>
 #include <cstddef>
 #include <exception>
+#include <source_location>
 #include <utility>
 
 #include "tpl/detail/frame_allocator.hpp"
@@ -79,7 +80,10 @@ struct final_step {
 template <class T, class Promise>
 class task_promise_base : public task_core_of<T> {
  public:
-  task_promise_base() : task_core_of<T>(task_status::waiting_for_activation, 2, &destroy_frame) {}
+  explicit task_promise_base(const std::source_location& where)
+      : task_core_of<T>(task_status::waiting_for_activation, 2, &destroy_frame) {
+    diagnostics_hooks::task_created(*this, diagnostics::task_origin::coroutine, where);
+  }
 
   // Frames come from the calling thread's cache of free frames (frame_allocator.hpp).
   static void* operator new(std::size_t size) { return frame_allocator::allocate(size); }
@@ -112,6 +116,10 @@ class task_promise_base : public task_core_of<T> {
 template <class T>
 class task_promise final : public task_promise_base<T, task_promise<T>> {
  public:
+  // The default argument is evaluated where the coroutine's frame is made: diagnostics record
+  // the coroutine's own location (its line and signature).
+  task_promise(std::source_location where = std::source_location::current())  // NOLINT(google-explicit-constructor)
+      : task_promise_base<T, task_promise<T>>(where) {}
   template <class Value = T>
   void return_value(Value&& value) {
     this->set_value(std::forward<Value>(value));
@@ -121,6 +129,8 @@ class task_promise final : public task_promise_base<T, task_promise<T>> {
 template <>
 class task_promise<void> final : public task_promise_base<void, task_promise<void>> {
  public:
+  task_promise(std::source_location where = std::source_location::current())  // NOLINT(google-explicit-constructor)
+      : task_promise_base<void, task_promise<void>>(where) {}
   void return_void() noexcept {}
 };
 

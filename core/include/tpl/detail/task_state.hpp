@@ -35,6 +35,7 @@
 
 #include <cstdint>
 
+#include "tpl/detail/diagnostics_hooks.hpp"
 #include "tpl/sync/sync.hpp"
 #include "tpl/task_status.hpp"
 
@@ -84,6 +85,7 @@ class task_state {
       // acq_rel: orders the body's start after whatever scheduled it (acquire) and publishes
       // the status change to observers of status() (release). relaxed on failure: re-checked.
       if (state_.compare_exchange_weak(expected, desired, std::memory_order_acq_rel, std::memory_order_relaxed)) {
+        if (to == task_status::running) diagnostics_hooks::task_started(*this);
         return true;
       }
     }
@@ -145,6 +147,7 @@ class task_state {
       // run_continuations(). relaxed on failure: only exception_observed and the lock bit can
       // change meanwhile; the loop recomputes.
     } while (!state_.compare_exchange_weak(expected, desired, std::memory_order_acq_rel, std::memory_order_relaxed));
+    diagnostics_hooks::task_completed(*this, final_status);
   }
 
   // The second step: closes the slot and runs every registered continuation once, oldest
@@ -161,6 +164,7 @@ class task_state {
     // release pairs with the acquire loads there that find the sentinel (the outcome).
     continuation* stack = continuations_.exchange(completed_sentinel(), std::memory_order_acq_rel);
     if (stack == nullptr) return nullptr;
+    diagnostics_hooks::continuations_ran(*this);
     continuation* newest = stack;
     stack = newest->next.load();
     // The stack is newest first: reverse it.
@@ -185,6 +189,8 @@ class task_state {
     // acquire: pairs with the release half of complete()'s exchange: finding the sentinel
     // means the outcome is visible to the caller, who then runs the continuation itself.
     continuation* head = continuations_.load(std::memory_order_acquire);
+    // Read now: once the CAS publishes the node, its completer may run and free it.
+    const bool is_awaiter = node->coroutine != nullptr;
     do {
       if (head == completed_sentinel()) return false;
       node->next.store(head);
@@ -193,6 +199,7 @@ class task_state {
       // failure order may not be stronger than the success order. acquire on failure: the new
       // head may be the sentinel, whose outcome the caller then reads.
     } while (!continuations_.compare_exchange_weak(head, node, std::memory_order_acq_rel, std::memory_order_acquire));
+    diagnostics_hooks::continuation_added(*this, is_awaiter);
     return true;
   }
 
@@ -203,6 +210,7 @@ class task_state {
     if (!lock_continuations()) return false;
     const bool removed = unlink(node);
     unlock_continuations();
+    if (removed) diagnostics_hooks::continuation_removed(*this, node->coroutine != nullptr);
     return removed;
   }
 

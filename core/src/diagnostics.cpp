@@ -1,0 +1,497 @@
+// tpl::diagnostics: the registry behind snapshots (live tasks, pools, cancellation sources), the
+// tracer dispatch, and the deadlock report. Everything here runs only when a program turned
+// recording on or installed a tracer (diagnostics_hooks::mode), except the pool list and the
+// stalled-wait check, which run at pool construction and when a whole pool blocks.
+#include "tpl/diagnostics.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "tpl/deadlock_report.hpp"
+#include "tpl/detail/cancellation_state.hpp"
+#include "tpl/detail/diagnostics_hooks.hpp"
+#include "tpl/detail/pool_worker.hpp"
+#include "tpl/detail/task_core.hpp"
+#include "tpl/diagnostics_tracer.hpp"
+#include "tpl/exceptions.hpp"
+#include "tpl/thread_pool.hpp"
+
+namespace tpl::detail {
+
+// What a snapshot reads of a pool (thread_pool befriends this struct).
+struct pool_diagnostics_access {
+  static std::size_t slot_count(const thread_pool& pool) { return pool.slot_count(); }
+  static pool_worker& worker(thread_pool& pool, std::size_t slot) { return pool.worker(slot); }
+  static std::int64_t global_queue_length(thread_pool& pool) { return pool.intake().queue().size_hint(); }
+};
+
+}  // namespace tpl::detail
+
+namespace tpl::diagnostics {
+
+namespace {
+
+using detail::cancellation_state;
+using detail::task_core;
+using detail::task_state;
+
+task_id id_of(const task_state& state) noexcept { return reinterpret_cast<task_id>(&state); }
+
+struct task_record {
+  std::uint64_t sequence = 0;
+  task_origin origin = task_origin::coroutine;
+  std::source_location created_at;
+  task_core* core = nullptr;
+  const task_state* waits_on = nullptr;  // what it awaits or continues (may be gone: check the sequence)
+  std::uint64_t waits_on_sequence = 0;   // 0: waits_on was not recorded
+  std::size_t awaiters = 0;
+  std::size_t continuations = 0;
+};
+
+struct registry {
+  std::mutex mutex;
+  bool recording = false;
+  std::unordered_map<const task_state*, task_record> tasks;
+  std::uint64_t next_sequence = 1;
+  std::vector<thread_pool*> pools;
+  std::unordered_set<const cancellation_state*> sources;
+  deadlock_handler on_deadlock;
+  // acquire/release: set_tracer's release store pairs with the hooks' acquire loads, so a hook
+  // that finds the tracer sees it constructed.
+  std::atomic<tracer*> active_tracer{nullptr};
+};
+
+// Never destroyed: pools and tasks may report to it during static destruction.
+registry& the_registry() {
+  static registry* instance = new registry();
+  return *instance;
+}
+
+tracer* current_tracer() noexcept {
+  // acquire: pairs with the release store in set_tracer() (see registry::active_tracer).
+  return the_registry().active_tracer.load(std::memory_order_acquire);
+}
+
+void publish_mode(registry& reg) {
+#if TPL_DIAGNOSTICS_HOOKS
+  unsigned bits = 0;
+  if (reg.recording) bits |= detail::diagnostics_hooks::tracking_bit;
+  // relaxed: see tracer* loads above; the mode is a switch (diagnostics_hooks::mode).
+  if (reg.active_tracer.load(std::memory_order_relaxed) != nullptr) bits |= detail::diagnostics_hooks::tracing_bit;
+  // relaxed: a switch; what a hook then reads is under reg.mutex or behind active_tracer's acquire.
+  detail::diagnostics_hooks::mode.store(bits, std::memory_order_relaxed);
+#else
+  (void)reg;
+#endif
+}
+
+task_info describe(const task_state* key, const task_record& record, const registry& reg) {
+  task_info info;
+  info.id = id_of(*key);
+  info.sequence = record.sequence;
+  info.origin = record.origin;
+  info.status = record.core->state().status();
+  info.created_at = record.created_at;
+  if (!is_final(info.status)) {
+    info.awaiters = record.awaiters;
+    info.continuations = record.continuations;
+    if (record.waits_on != nullptr) {
+      const auto found = reg.tasks.find(record.waits_on);
+      if (found != reg.tasks.end() && found->second.sequence == record.waits_on_sequence &&
+          !is_final(found->second.core->state().status())) {
+        info.waiting_for = id_of(*record.waits_on);
+      }
+    }
+  }
+  return info;
+}
+
+void append_escaped(std::string& out, const char* text) {
+  out += '"';
+  for (const char* c = text; *c != '\0'; ++c) {
+    const auto byte = static_cast<unsigned char>(*c);
+    if (byte == '"' || byte == '\\') {
+      out += '\\';
+      out += *c;
+    } else if (byte < 0x20) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", byte);
+      out += escaped;
+    } else {
+      out += *c;
+    }
+  }
+  out += '"';
+}
+
+std::string hex(const void* address) {
+  char text[32];
+  std::snprintf(text, sizeof text, "\"%p\"", address);
+  return text;
+}
+
+std::string describe_site(const task_info& task) {
+  std::string text = "task #" + std::to_string(task.sequence) + " (" + to_string(task.origin) + ", " +
+                     to_string(task.status) + ", made at " + task.created_at.file_name() + ":" +
+                     std::to_string(task.created_at.line()) + " in " + task.created_at.function_name() + ")";
+  return text;
+}
+
+}  // namespace
+
+const char* to_string(task_status status) noexcept {
+  switch (status) {
+    case task_status::created: return "created";
+    case task_status::waiting_for_activation: return "waiting_for_activation";
+    case task_status::waiting_to_run: return "waiting_to_run";
+    case task_status::running: return "running";
+    case task_status::ran_to_completion: return "ran_to_completion";
+    case task_status::faulted: return "faulted";
+    case task_status::canceled: return "canceled";
+  }
+  return "unknown";
+}
+
+const char* to_string(worker_activity activity) noexcept {
+  switch (activity) {
+    case worker_activity::searching: return "searching";
+    case worker_activity::running: return "running";
+    case worker_activity::asleep: return "asleep";
+    case worker_activity::blocked: return "blocked";
+  }
+  return "unknown";
+}
+
+const char* to_string(task_origin origin) noexcept {
+  switch (origin) {
+    case task_origin::coroutine: return "coroutine";
+    case task_origin::run: return "run";
+    case task_origin::continuation: return "continuation";
+    case task_origin::completion_source: return "completion_source";
+  }
+  return "unknown";
+}
+
+void enable() {
+#if TPL_DIAGNOSTICS_HOOKS
+  registry& reg = the_registry();
+  std::lock_guard lock(reg.mutex);
+  reg.recording = true;
+  publish_mode(reg);
+#else
+  throw invalid_operation("tpl::diagnostics::enable: tpl was built with TPL_DIAGNOSTICS=OFF");
+#endif
+}
+
+void disable() noexcept {
+  registry& reg = the_registry();
+  std::lock_guard lock(reg.mutex);
+  reg.recording = false;
+  publish_mode(reg);
+}
+
+bool is_enabled() noexcept {
+  registry& reg = the_registry();
+  std::lock_guard lock(reg.mutex);
+  return reg.recording;
+}
+
+void set_tracer(tracer* observer) {
+#if !TPL_DIAGNOSTICS_HOOKS
+  if (observer != nullptr) throw invalid_operation("tpl::diagnostics::set_tracer: tpl was built with TPL_DIAGNOSTICS=OFF");
+#endif
+  registry& reg = the_registry();
+  std::lock_guard lock(reg.mutex);
+  // release: pairs with the acquire load in current_tracer().
+  reg.active_tracer.store(observer, std::memory_order_release);
+  publish_mode(reg);
+}
+
+void set_deadlock_handler(deadlock_handler handler) {
+  registry& reg = the_registry();
+  std::lock_guard lock(reg.mutex);
+  reg.on_deadlock = std::move(handler);
+}
+
+program_snapshot snapshot() {
+  registry& reg = the_registry();
+  program_snapshot result;
+  std::lock_guard lock(reg.mutex);
+  result.recording = reg.recording;
+  result.tasks.reserve(reg.tasks.size());
+  for (const auto& [key, record] : reg.tasks) result.tasks.push_back(describe(key, record, reg));
+  std::sort(result.tasks.begin(), result.tasks.end(),
+            [](const task_info& a, const task_info& b) { return a.sequence < b.sequence; });
+  for (thread_pool* pool : reg.pools) {
+    pool_info info;
+    info.pool = pool;
+    info.worker_count = pool->worker_count();
+    info.global_queue_length = detail::pool_diagnostics_access::global_queue_length(*pool);
+    const std::size_t slots = detail::pool_diagnostics_access::slot_count(*pool);
+    for (std::size_t slot = 0; slot < slots; ++slot) {
+      const detail::pool_worker& worker = detail::pool_diagnostics_access::worker(*pool, slot);
+      info.workers.push_back({slot, worker.activity(), worker.reported_help_depth(), worker.queue_length()});
+    }
+    result.pools.push_back(std::move(info));
+  }
+  for (const cancellation_state* source : reg.sources) {
+    result.cancellation_sources.push_back({source, source->is_cancellation_requested(), source->live_registrations()});
+  }
+  return result;
+}
+
+const task_info* program_snapshot::find(task_id id) const {
+  for (const task_info& task : tasks) {
+    if (task.id == id) return &task;
+  }
+  return nullptr;
+}
+
+std::string program_snapshot::to_json() const {
+  std::string out = "{\"recording\":";
+  out += recording ? "true" : "false";
+  out += ",\"tasks\":[";
+  for (std::size_t index = 0; index < tasks.size(); ++index) {
+    const task_info& task = tasks[index];
+    if (index != 0) out += ',';
+    out += "{\"id\":" + hex(reinterpret_cast<const void*>(task.id)) + ",\"sequence\":" + std::to_string(task.sequence);
+    out += ",\"origin\":\"" + std::string(to_string(task.origin)) + "\",\"status\":\"" + to_string(task.status) + "\"";
+    out += ",\"file\":";
+    append_escaped(out, task.created_at.file_name());
+    out += ",\"line\":" + std::to_string(task.created_at.line()) + ",\"function\":";
+    append_escaped(out, task.created_at.function_name());
+    out += ",\"awaiters\":" + std::to_string(task.awaiters) + ",\"continuations\":" + std::to_string(task.continuations);
+    out += ",\"waiting_for\":";
+    out += task.waiting_for ? hex(reinterpret_cast<const void*>(*task.waiting_for)) : std::string("null");
+    out += '}';
+  }
+  out += "],\"pools\":[";
+  for (std::size_t index = 0; index < pools.size(); ++index) {
+    const pool_info& pool = pools[index];
+    if (index != 0) out += ',';
+    out += "{\"pool\":" + hex(pool.pool) + ",\"worker_count\":" + std::to_string(pool.worker_count) +
+           ",\"global_queue_length\":" + std::to_string(pool.global_queue_length) + ",\"workers\":[";
+    for (std::size_t w = 0; w < pool.workers.size(); ++w) {
+      const worker_info& worker = pool.workers[w];
+      if (w != 0) out += ',';
+      out += "{\"index\":" + std::to_string(worker.index) + ",\"activity\":\"" + to_string(worker.activity) +
+             "\",\"help_depth\":" + std::to_string(worker.help_depth) +
+             ",\"queue_length\":" + std::to_string(worker.queue_length) + "}";
+    }
+    out += "]}";
+  }
+  out += "],\"cancellation_sources\":[";
+  for (std::size_t index = 0; index < cancellation_sources.size(); ++index) {
+    const cancellation_source_info& source = cancellation_sources[index];
+    if (index != 0) out += ',';
+    out += "{\"source\":" + hex(source.source) + ",\"cancellation_requested\":" +
+           (source.cancellation_requested ? "true" : "false") +
+           ",\"registrations\":" + std::to_string(source.registrations) + "}";
+  }
+  out += "]}";
+  return out;
+}
+
+}  // namespace tpl::diagnostics
+
+namespace tpl::detail::diagnostics_hooks {
+
+using tpl::diagnostics::registry;
+using tpl::diagnostics::task_record;
+
+#if TPL_DIAGNOSTICS_HOOKS
+void record_created(task_core& core, diagnostics::task_origin origin, const std::source_location& where) noexcept {
+  registry& reg = diagnostics::the_registry();
+  {
+    std::lock_guard lock(reg.mutex);
+    if (reg.recording) {
+      try {
+        task_record record;
+        record.sequence = reg.next_sequence++;
+        record.origin = origin;
+        record.created_at = where;
+        record.core = &core;
+        reg.tasks.emplace(&core.state(), record);
+        core.mark_tracked();
+      } catch (...) {
+        // Out of memory: the task goes unrecorded (a diagnostic may miss it; the program runs on).
+      }
+    }
+  }
+  if (diagnostics::tracer* observer = diagnostics::current_tracer()) {
+    observer->task_created(diagnostics::id_of(core.state()), origin, where);
+  }
+}
+
+void record_destroyed(task_core& core) noexcept {
+  registry& reg = diagnostics::the_registry();
+  std::lock_guard lock(reg.mutex);
+  reg.tasks.erase(&core.state());
+}
+
+void record_started(const task_state& state) noexcept {
+  if (diagnostics::tracer* observer = diagnostics::current_tracer()) observer->task_started(diagnostics::id_of(state));
+}
+
+void record_completed(const task_state& state, task_status status) noexcept {
+  if (diagnostics::tracer* observer = diagnostics::current_tracer()) {
+    observer->task_completed(diagnostics::id_of(state), status);
+  }
+}
+
+void record_continuation_added(const task_state& state, bool is_awaiter) noexcept {
+  registry& reg = diagnostics::the_registry();
+  std::lock_guard lock(reg.mutex);
+  const auto found = reg.tasks.find(&state);
+  if (found == reg.tasks.end()) return;
+  ++(is_awaiter ? found->second.awaiters : found->second.continuations);
+}
+
+void record_continuation_removed(const task_state& state, bool is_awaiter) noexcept {
+  registry& reg = diagnostics::the_registry();
+  std::lock_guard lock(reg.mutex);
+  const auto found = reg.tasks.find(&state);
+  if (found == reg.tasks.end()) return;
+  std::size_t& count = is_awaiter ? found->second.awaiters : found->second.continuations;
+  if (count > 0) --count;
+}
+
+void record_continuations_ran(const task_state& state) noexcept {
+  registry& reg = diagnostics::the_registry();
+  {
+    std::lock_guard lock(reg.mutex);
+    const auto found = reg.tasks.find(&state);
+    if (found != reg.tasks.end()) {
+      found->second.awaiters = 0;
+      found->second.continuations = 0;
+    }
+  }
+  if (diagnostics::tracer* observer = diagnostics::current_tracer()) observer->task_continued(diagnostics::id_of(state));
+}
+
+namespace {
+void record_edge(task_core& from, const task_state& to) noexcept {
+  registry& reg = diagnostics::the_registry();
+  std::lock_guard lock(reg.mutex);
+  const auto found = reg.tasks.find(&from.state());
+  if (found == reg.tasks.end()) return;
+  const auto target = reg.tasks.find(&to);
+  found->second.waits_on = &to;
+  found->second.waits_on_sequence = target == reg.tasks.end() ? 0 : target->second.sequence;
+}
+}  // namespace
+
+void record_awaits(task_core& awaiting, const task_state& awaited) noexcept { record_edge(awaiting, awaited); }
+void record_waits_for(task_core& dependent, const task_state& antecedent) noexcept { record_edge(dependent, antecedent); }
+
+void record_item_started(const thread_pool& pool, std::size_t worker, work_source source) noexcept {
+  if (diagnostics::tracer* observer = diagnostics::current_tracer()) observer->item_started(pool, worker, source);
+}
+void record_item_finished(const thread_pool& pool, std::size_t worker) noexcept {
+  if (diagnostics::tracer* observer = diagnostics::current_tracer()) observer->item_finished(pool, worker);
+}
+void record_parked(const thread_pool& pool, std::size_t worker, diagnostics::park_reason reason) noexcept {
+  if (diagnostics::tracer* observer = diagnostics::current_tracer()) observer->worker_parked(pool, worker, reason);
+}
+void record_unparked(const thread_pool& pool, std::size_t worker) noexcept {
+  if (diagnostics::tracer* observer = diagnostics::current_tracer()) observer->worker_unparked(pool, worker);
+}
+
+void record_pool_created(thread_pool& pool) noexcept {
+  registry& reg = diagnostics::the_registry();
+  std::lock_guard lock(reg.mutex);
+  try {
+    reg.pools.push_back(&pool);
+  } catch (...) {
+    // Out of memory: the pool goes unlisted in snapshots.
+  }
+}
+
+void record_pool_destroyed(thread_pool& pool) noexcept {
+  registry& reg = diagnostics::the_registry();
+  std::lock_guard lock(reg.mutex);
+  reg.pools.erase(std::remove(reg.pools.begin(), reg.pools.end(), &pool), reg.pools.end());
+}
+
+bool record_cancellation_source_created(const cancellation_state& state) noexcept {
+  registry& reg = diagnostics::the_registry();
+  std::lock_guard lock(reg.mutex);
+  if (!reg.recording) return false;
+  try {
+    return reg.sources.insert(&state).second;
+  } catch (...) {
+    return false;  // out of memory: unlisted
+  }
+}
+
+void record_cancellation_source_destroyed(const cancellation_state& state) noexcept {
+  registry& reg = diagnostics::the_registry();
+  std::lock_guard lock(reg.mutex);
+  reg.sources.erase(&state);
+}
+
+void report_stalled_wait(pool_worker& worker, task_core* awaited) noexcept {
+  if (awaited == nullptr) return;  // a fork-join join: no task to name
+  registry& reg = diagnostics::the_registry();
+  diagnostics::deadlock_report report;
+  diagnostics::deadlock_handler handler;
+  try {
+    std::lock_guard lock(reg.mutex);
+    // Follow what the awaited task waits for (recorded edges) to a task queued in this worker's
+    // deque. The worker already ran what its wait may run (run_own_subtree) and now parks: with
+    // the pool stalled, no thread can take anything left there.
+    task_core* current = awaited;
+    task_core* stuck = nullptr;
+    for (int step = 0; step < 64 && current != nullptr; ++step) {
+      work_item* item = current->queued_item();
+      const task_status status = current->state().status();
+          if (item != nullptr && (status == task_status::created || status == task_status::waiting_to_run) &&
+          worker.holds(item)) {
+        stuck = current;
+        break;
+      }
+      const auto found = reg.tasks.find(&current->state());
+      if (found == reg.tasks.end() || found->second.waits_on == nullptr) break;
+      const auto next = reg.tasks.find(found->second.waits_on);
+      if (next == reg.tasks.end() || next->second.sequence != found->second.waits_on_sequence) break;
+      current = next->second.core;
+    }
+      if (stuck == nullptr) return;  // nothing queued behind this wait: it may still end from outside
+    report.pool = &worker.pool();
+    report.worker = worker.index();
+    const auto awaited_record = reg.tasks.find(&awaited->state());
+    if (awaited_record != reg.tasks.end()) report.awaited = diagnostics::describe(awaited_record->first, awaited_record->second, reg);
+    const auto stuck_record = reg.tasks.find(&stuck->state());
+    if (stuck_record != reg.tasks.end()) report.stuck = diagnostics::describe(stuck_record->first, stuck_record->second, reg);
+    report.message = "tpl: deadlock: worker " + std::to_string(report.worker) + " of pool " +
+                     diagnostics::hex(report.pool) + " blocks in a wait for " +
+                     (report.awaited ? diagnostics::describe_site(*report.awaited) : std::string("a task not recorded")) +
+                     ", which needs " +
+                     (report.stuck ? diagnostics::describe_site(*report.stuck) : std::string("a task not recorded")) +
+                     "; that task is queued in this worker's own deque, every thread of the pool is "
+                     "blocked and no spare thread can start, so only this worker could run it, after the wait";
+    if (!reg.recording) report.message += " (call tpl::diagnostics::enable() to name both tasks)";
+    handler = reg.on_deadlock;
+  } catch (...) {
+    return;  // out of memory while describing: say nothing rather than fail the wait
+  }
+  try {
+    if (handler) {
+      handler(report);
+    } else {
+      std::fprintf(stderr, "%s\n", report.message.c_str());
+    }
+  } catch (...) {
+    // A handler that throws: documented as dropped (the wait must go on).
+  }
+}
+#endif
+
+}  // namespace tpl::detail::diagnostics_hooks
