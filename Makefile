@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 CMAKE_QUIET := >/dev/null
 
-.PHONY: all bootstrap demo test conformance models tsan asan clang bench bench-report docs fuzz mutants proptests-long clean
+.PHONY: all bootstrap demo demo-trace diagnostics-overhead test conformance models tsan asan clang bench bench-report docs fuzz mutants proptests-long clean
 
 all: test
 
@@ -22,6 +22,17 @@ demo: bootstrap
 	./build/release/examples/tpl_demo
 	./build/release/examples/tpl_task_demo
 	./build/release/examples/tpl_http_demo
+
+# The fork-join demo traced through tpl::diagnostics::tracer into Chrome trace-event JSON
+# (open build/release/tpl_trace.json in chrome://tracing or https://ui.perfetto.dev), checked.
+demo-trace: bootstrap
+	$(call build,release,tpl_chrome_trace)
+	./build/release/examples/tpl_chrome_trace build/release/tpl_trace.json
+	/usr/bin/python3 scripts/check_chrome_trace.py build/release/tpl_trace.json
+
+# What diagnostics cost: hooks compiled out vs in (off, recording, tracer), medians and ratios.
+diagnostics-overhead: bootstrap
+	bash scripts/diagnostics_overhead.sh
 
 # Everything CI runs: g++ release (unit, prop, model, stress, install), clang 19 (the same,
 # proving the second compiler), ThreadSanitizer and ASan+UBSan (label `sanitizer`; the asan run
@@ -72,6 +83,7 @@ bench: bootstrap
 	./build/release/bench/bench_blocking
 	./build/release/bench/bench_combinators
 	./build/release/bench/bench_value_task
+	./build/release/bench/bench_diagnostics
 	./build/release/bench/bench_echo
 	TPL_IO_BACKEND=epoll ./build/release/bench/bench_echo --benchmark_filter=tpl_echo
 	./build/release/bench/bench_echo --memory

@@ -27,6 +27,7 @@
 #include "tpl/cancellation_token_source.hpp"
 #include "tpl/continue_with.hpp"
 #include "tpl/delay.hpp"
+#include "tpl/diagnostics.hpp"
 #include "tpl/run.hpp"
 #include "tpl/task.hpp"
 #include "tpl/task_completion_source.hpp"
@@ -171,6 +172,39 @@ tpl::task<> main_async(std::thread& producer) {
   std::printf("  status: %s\n", long_computation.is_canceled() ? "canceled" : "not canceled");
 }
 
+// A coroutine that waits for an order to arrive (diagnostics name it by its signature).
+tpl::task<int> await_order(tpl::task<int> order) { co_return co_await order + 1; }
+
+// tpl::diagnostics: a snapshot of a program with pending tasks, printed as JSON: a completion
+// source nobody has set yet, two coroutines awaiting it, a continuation of one of them, and a
+// cancellation source with a registration.
+void print_diagnostics_snapshot() {
+  std::puts("\n5. diagnostics: a snapshot of the pending tasks (JSON)");
+  tpl::diagnostics::enable();
+  {
+    tpl::task_completion_source<int> order;
+    tpl::task<int> first = await_order(order.task());
+    tpl::task<int> second = await_order(order.task());
+    tpl::task<int> doubled = tpl::continue_with(first, [](const tpl::task<int>& done) { return done.get() * 2; });
+    tpl::cancellation_token_source shutdown;
+    tpl::cancellation_registration on_shutdown = shutdown.token().register_callback([] {});
+    const tpl::diagnostics::program_snapshot pending = tpl::diagnostics::snapshot();
+    std::printf("  %zu tasks pending, %zu pools, %zu cancellation sources\n", pending.tasks.size(), pending.pools.size(),
+                pending.cancellation_sources.size());
+    for (const tpl::diagnostics::task_info& task : pending.tasks) {
+      const tpl::diagnostics::task_info* awaited = task.waiting_for ? pending.find(*task.waiting_for) : nullptr;
+      std::printf("  task #%llu %-17s %-22s line %u%s%s\n", static_cast<unsigned long long>(task.sequence),
+                  tpl::diagnostics::to_string(task.origin), tpl::diagnostics::to_string(task.status), task.created_at.line(),
+                  awaited != nullptr ? " -> waits for task #" : "",
+                  awaited != nullptr ? std::to_string(awaited->sequence).c_str() : "");
+    }
+    std::printf("  %s\n", pending.to_json().c_str());
+    order.set_result(20);
+    std::printf("  after set_result(20): doubled = %d, second = %d\n", doubled.get(), second.get());
+  }
+  tpl::diagnostics::disable();
+}
+
 }  // namespace
 
 int main() {
@@ -179,6 +213,7 @@ int main() {
   std::thread producer;
   main_async(producer).get();
   producer.join();  // not inside main_async: its end runs on the producer thread itself
+  print_diagnostics_snapshot();
   std::puts("\ndone");
   return 0;
 }

@@ -29,6 +29,12 @@ void expect_clean_exit(const tpl_test::child_outcome& outcome, int code = 0) {
 }
 
 // Bug 1: the timer thread destroyed its batch of due callbacks under its lock.
+// tpl::diagnostics' deadlock report on a get() that nothing can end (1 worker, no spares): the
+// scenario's handler exits with 42 when both tasks are named; a missing report hangs it.
+TEST(ProcessScenarios, DeadlockOnGetIsReportedInsteadOfHangingSilently) {
+  expect_clean_exit(run_scenario("deadlock_report_on_get"), 42);
+}
+
 TEST(ProcessScenarios, DelaysCanceledAtExpiryNeverHangTheTimer) {
   expect_clean_exit(run_scenario("timer_cancel_at_expiry"));
 }

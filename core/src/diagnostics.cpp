@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdio>
 #include <mutex>
+#include <new>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -68,9 +69,12 @@ struct registry {
   std::atomic<tracer*> active_tracer{nullptr};
 };
 
-// Never destroyed: pools and tasks may report to it during static destruction.
+// Never destroyed (pools and tasks may report to it during static destruction), and not on the
+// heap: the first pool registers from a noexcept hook, where a failed allocation would terminate
+// (sanitizers/allocation_failure_sweep caught that).
 registry& the_registry() {
-  static registry* instance = new registry();
+  alignas(registry) static unsigned char storage[sizeof(registry)];
+  static registry* instance = new (storage) registry();
   return *instance;
 }
 
@@ -216,8 +220,9 @@ void set_tracer(tracer* observer) {
 
 void set_deadlock_handler(deadlock_handler handler) {
   registry& reg = the_registry();
+  deadlock_handler previous;  // destroyed after the unlock: what it holds may record a task's end
   std::lock_guard lock(reg.mutex);
-  reg.on_deadlock = std::move(handler);
+  previous = std::exchange(reg.on_deadlock, std::move(handler));
 }
 
 program_snapshot snapshot() {
@@ -309,7 +314,7 @@ using tpl::diagnostics::task_record;
 #if TPL_DIAGNOSTICS_HOOKS
 void record_created(task_core& core, diagnostics::task_origin origin, const std::source_location& where) noexcept {
   registry& reg = diagnostics::the_registry();
-  {
+  if ((current_mode() & tracking_bit) != 0) {  // a tracer alone needs no registry (nor its lock)
     std::lock_guard lock(reg.mutex);
     if (reg.recording) {
       try {
@@ -365,7 +370,7 @@ void record_continuation_removed(const task_state& state, bool is_awaiter) noexc
 
 void record_continuations_ran(const task_state& state) noexcept {
   registry& reg = diagnostics::the_registry();
-  {
+  if ((current_mode() & tracking_bit) != 0) {
     std::lock_guard lock(reg.mutex);
     const auto found = reg.tasks.find(&state);
     if (found != reg.tasks.end()) {
