@@ -8,6 +8,8 @@
 #include <future>
 #include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "tpl/cancellation_token_source.hpp"
 #include "tpl/continue_with.hpp"
@@ -288,6 +290,68 @@ TEST(Diagnostics, TracerSeesEveryRunTaskCreatedStartedAndCompleted) {
     EXPECT_GE(observer.items_started.load(), count);
     EXPECT_EQ(observer.items_started.load(), observer.items_finished.load());
   }
+}
+
+// set_tracer returns only once no call into the tracer it replaced is in flight (a first version
+// did not wait, and a test's tracer, destroyed after set_tracer(nullptr), was still called by the
+// default pool's idle workers: TSan found it). Here a call blocks inside the tracer until the
+// main thread lets it go; the thread that removes the tracer checks, when set_tracer returns,
+// that the call has left. A set_tracer that does not wait returns while the call is blocked.
+class blocking_tracer : public diag::tracer {
+ public:
+  std::promise<void> entered;
+  std::promise<void> release;
+  std::atomic<bool> left{false};
+  std::atomic<bool> first{true};
+  void item_started(const thread_pool&, std::size_t, work_source) noexcept override {
+    if (!first.exchange(false)) return;
+    entered.set_value();
+    release.get_future().wait();
+    left.store(true);
+  }
+};
+
+TEST(Diagnostics, SetTracerWaitsForCallsInFlight) {
+  blocking_tracer observer;
+  thread_pool pool(1);
+  diag::set_tracer(&observer);
+  pool.submit([] {});
+  observer.entered.get_future().wait();  // a worker is inside the tracer now
+  std::promise<void> remover_started;
+  auto removed = std::async(std::launch::async, [&] {
+    remover_started.set_value();
+    diag::set_tracer(nullptr);
+    return observer.left.load();  // must be true: the call ended before set_tracer returned
+  });
+  remover_started.get_future().wait();
+  // A set_tracer that does not wait has, by now, almost always returned (and recorded false);
+  // give it the time slices it needs without a timed sleep.
+  for (int round = 0; round < 1000; ++round) std::this_thread::yield();
+  observer.release.set_value();
+  EXPECT_TRUE(removed.get());
+  pool.shutdown();
+}
+
+TEST(Diagnostics, SetTracerFromInsideATracerMethodThrows) {
+  struct reentrant_tracer : diag::tracer {
+    std::promise<bool> threw;
+    std::atomic<bool> first{true};
+    void item_started(const thread_pool&, std::size_t, work_source) noexcept override {
+      if (!first.exchange(false)) return;
+      try {
+        diag::set_tracer(nullptr);
+        threw.set_value(false);
+      } catch (const invalid_operation&) {
+        threw.set_value(true);
+      }
+    }
+  } observer;
+  thread_pool pool(1);
+  diag::set_tracer(&observer);
+  pool.submit([] {});
+  EXPECT_TRUE(observer.threw.get_future().get());
+  diag::set_tracer(nullptr);
+  pool.shutdown();
 }
 
 TEST(Diagnostics, EnableTwiceAndDisableAreIdempotent) {

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <new>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -64,9 +65,13 @@ struct registry {
   std::vector<thread_pool*> pools;
   std::unordered_set<const cancellation_state*> sources;
   deadlock_handler on_deadlock;
-  // acquire/release: set_tracer's release store pairs with the hooks' acquire loads, so a hook
-  // that finds the tracer sees it constructed.
+  // The tracer and the calls into it in flight. A caller counts itself in, then loads the
+  // tracer; set_tracer stores the new one, then waits until no call is in flight, so the old
+  // tracer may be destroyed as soon as set_tracer returns. seq_cst on both sides (a store-load
+  // pattern, as Dekker's): either the setter sees the caller counted in (and waits), or the
+  // caller sees the new tracer.
   std::atomic<tracer*> active_tracer{nullptr};
+  std::atomic<int> calls_in_flight{0};
 };
 
 // Never destroyed (pools and tasks may report to it during static destruction), and not on the
@@ -78,16 +83,29 @@ registry& the_registry() {
   return *instance;
 }
 
-tracer* current_tracer() noexcept {
-  // acquire: pairs with the release store in set_tracer() (see registry::active_tracer).
-  return the_registry().active_tracer.load(std::memory_order_acquire);
+// Set while this thread runs a tracer method: set_tracer from inside one would wait for itself.
+thread_local bool inside_tracer_call = false;
+
+// Calls `event` on the installed tracer, if any, counted in registry::calls_in_flight.
+template <class Event>
+void notify_tracer(Event event) noexcept {
+  registry& reg = the_registry();
+  // seq_cst (both): the caller's half of the store-load pattern with set_tracer() (see registry).
+  reg.calls_in_flight.fetch_add(1, std::memory_order_seq_cst);
+  if (tracer* observer = reg.active_tracer.load(std::memory_order_seq_cst)) {
+    inside_tracer_call = true;
+    event(*observer);
+    inside_tracer_call = false;
+  }
+  // release: pairs with set_tracer()'s acquire load: the call happens before the setter returns.
+  reg.calls_in_flight.fetch_sub(1, std::memory_order_release);
 }
 
 void publish_mode(registry& reg) {
 #if TPL_DIAGNOSTICS_HOOKS
   unsigned bits = 0;
   if (reg.recording) bits |= detail::diagnostics_hooks::tracking_bit;
-  // relaxed: see tracer* loads above; the mode is a switch (diagnostics_hooks::mode).
+  // relaxed: written only under reg.mutex, which the caller holds.
   if (reg.active_tracer.load(std::memory_order_relaxed) != nullptr) bits |= detail::diagnostics_hooks::tracing_bit;
   // relaxed: a switch; what a hook then reads is under reg.mutex or behind active_tracer's acquire.
   detail::diagnostics_hooks::mode.store(bits, std::memory_order_relaxed);
@@ -211,11 +229,20 @@ void set_tracer(tracer* observer) {
 #if !TPL_DIAGNOSTICS_HOOKS
   if (observer != nullptr) throw invalid_operation("tpl::diagnostics::set_tracer: tpl was built with TPL_DIAGNOSTICS=OFF");
 #endif
+  if (inside_tracer_call) {
+    throw invalid_operation("tpl::diagnostics::set_tracer: called from a tracer method (it would wait for itself)");
+  }
   registry& reg = the_registry();
-  std::lock_guard lock(reg.mutex);
-  // release: pairs with the acquire load in current_tracer().
-  reg.active_tracer.store(observer, std::memory_order_release);
-  publish_mode(reg);
+  {
+    std::lock_guard lock(reg.mutex);
+    // seq_cst: the setter's half of the store-load pattern with notify_tracer() (see registry).
+    reg.active_tracer.store(observer, std::memory_order_seq_cst);
+    publish_mode(reg);
+  }
+  // Calls that may still use the previous tracer end before this returns. seq_cst: the
+  // setter's load in the store-load pattern; it also acquires, pairing with notify_tracer()'s
+  // release decrement (the call happens before the return). Short: a call is one method.
+  while (reg.calls_in_flight.load(std::memory_order_seq_cst) != 0) std::this_thread::yield();
 }
 
 void set_deadlock_handler(deadlock_handler handler) {
@@ -330,8 +357,10 @@ void record_created(task_core& core, diagnostics::task_origin origin, const std:
       }
     }
   }
-  if (diagnostics::tracer* observer = diagnostics::current_tracer()) {
-    observer->task_created(diagnostics::id_of(core.state()), origin, where);
+  if ((current_mode() & tracing_bit) != 0) {
+    diagnostics::notify_tracer([&](diagnostics::tracer& observer) {
+      observer.task_created(diagnostics::id_of(core.state()), origin, where);
+    });
   }
 }
 
@@ -342,13 +371,11 @@ void record_destroyed(task_core& core) noexcept {
 }
 
 void record_started(const task_state& state) noexcept {
-  if (diagnostics::tracer* observer = diagnostics::current_tracer()) observer->task_started(diagnostics::id_of(state));
+  diagnostics::notify_tracer([&](diagnostics::tracer& observer) { observer.task_started(diagnostics::id_of(state)); });
 }
 
 void record_completed(const task_state& state, task_status status) noexcept {
-  if (diagnostics::tracer* observer = diagnostics::current_tracer()) {
-    observer->task_completed(diagnostics::id_of(state), status);
-  }
+  diagnostics::notify_tracer([&](diagnostics::tracer& observer) { observer.task_completed(diagnostics::id_of(state), status); });
 }
 
 void record_continuation_added(const task_state& state, bool is_awaiter) noexcept {
@@ -378,7 +405,9 @@ void record_continuations_ran(const task_state& state) noexcept {
       found->second.continuations = 0;
     }
   }
-  if (diagnostics::tracer* observer = diagnostics::current_tracer()) observer->task_continued(diagnostics::id_of(state));
+  if ((current_mode() & tracing_bit) != 0) {
+    diagnostics::notify_tracer([&](diagnostics::tracer& observer) { observer.task_continued(diagnostics::id_of(state)); });
+  }
 }
 
 namespace {
@@ -397,16 +426,16 @@ void record_awaits(task_core& awaiting, const task_state& awaited) noexcept { re
 void record_waits_for(task_core& dependent, const task_state& antecedent) noexcept { record_edge(dependent, antecedent); }
 
 void record_item_started(const thread_pool& pool, std::size_t worker, work_source source) noexcept {
-  if (diagnostics::tracer* observer = diagnostics::current_tracer()) observer->item_started(pool, worker, source);
+  diagnostics::notify_tracer([&](diagnostics::tracer& observer) { observer.item_started(pool, worker, source); });
 }
 void record_item_finished(const thread_pool& pool, std::size_t worker) noexcept {
-  if (diagnostics::tracer* observer = diagnostics::current_tracer()) observer->item_finished(pool, worker);
+  diagnostics::notify_tracer([&](diagnostics::tracer& observer) { observer.item_finished(pool, worker); });
 }
 void record_parked(const thread_pool& pool, std::size_t worker, diagnostics::park_reason reason) noexcept {
-  if (diagnostics::tracer* observer = diagnostics::current_tracer()) observer->worker_parked(pool, worker, reason);
+  diagnostics::notify_tracer([&](diagnostics::tracer& observer) { observer.worker_parked(pool, worker, reason); });
 }
 void record_unparked(const thread_pool& pool, std::size_t worker) noexcept {
-  if (diagnostics::tracer* observer = diagnostics::current_tracer()) observer->worker_unparked(pool, worker);
+  diagnostics::notify_tracer([&](diagnostics::tracer& observer) { observer.worker_unparked(pool, worker); });
 }
 
 void record_pool_created(thread_pool& pool) noexcept {

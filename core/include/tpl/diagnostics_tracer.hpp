@@ -4,8 +4,8 @@
 ///
 /// Every method is called on the thread where the event happens, possibly on many threads at
 /// once, and must not throw or block on tpl (no `get()`, no pool submission). Default
-/// implementations do nothing. set_tracer(nullptr) does not wait for calls in flight: destroy a
-/// tracer only once the pools it observed are shut down or idle.
+/// implementations do nothing. set_tracer() returns only when no call into the tracer it
+/// replaced is in flight, so that tracer may be destroyed right after.
 #pragma once
 
 #include <cstddef>
@@ -44,8 +44,9 @@ class tracer {
   virtual void worker_unparked(const thread_pool&, std::size_t /*worker*/) noexcept {}
 };
 
-/// Installs `observer` (nullptr: none). Throws invalid_operation when the library was built with
-/// `TPL_DIAGNOSTICS=OFF`, unless `observer` is null.
+/// Installs `observer` (nullptr: none), then waits until no call into the previous tracer is in
+/// flight. Throws invalid_operation when called from a tracer method (it would wait for itself),
+/// and when the library was built with `TPL_DIAGNOSTICS=OFF`, unless `observer` is null.
 void set_tracer(tracer* observer);
 
 }  // namespace tpl::diagnostics
