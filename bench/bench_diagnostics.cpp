@@ -43,8 +43,13 @@ class diagnostics_mode {
   empty_tracer tracer_;
 };
 
+// TPL_BENCH_WORKERS=n: a pool of n workers (default: one per hardware thread); callgrind runs
+// use 1, so that no idle worker's spinning is counted.
 tpl::thread_pool& bench_pool() {
-  static tpl::thread_pool pool;
+  static tpl::thread_pool pool([] {
+    const char* workers = std::getenv("TPL_BENCH_WORKERS");
+    return workers != nullptr ? static_cast<std::size_t>(std::strtoul(workers, nullptr, 10)) : std::size_t{0};
+  }());
   return pool;
 }
 

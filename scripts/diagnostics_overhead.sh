@@ -28,3 +28,17 @@ for workload in ("coroutine_fib", "coroutine_skynet", "fork_join_fib"):
     print(f"{workload:<18}{base:>12.2f}ms{off:>8.2f}ms{rec:>10.2f}ms{trace:>8.2f}ms   "
           f"{off / base:7.3f}  {rec / off:7.3f}  {trace / off:8.3f}")
 PY
+
+# Instructions (callgrind), which wall-clock noise on a shared machine cannot hide: one iteration
+# of each workload on a 1-worker pool, hooks compiled out vs compiled in with recording off.
+count_instructions() {  # binary filter
+  TPL_BENCH_WORKERS=1 valgrind --tool=callgrind --callgrind-out-file=/dev/null "$1" \
+    --benchmark_filter="$2" --benchmark_min_time=0 2>&1 | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+}
+echo
+echo "instructions, 1 worker, one iteration (callgrind): compiled out / in, recording off"
+for workload in coroutine_fib coroutine_skynet fork_join_fib; do
+  out=$(count_instructions build/nodiag/bench/bench_diagnostics "^$workload/0/")
+  in=$(count_instructions build/release/bench/bench_diagnostics "^$workload/0/")
+  /usr/bin/python3 -c "print(f'{\"$workload\":<18}{$out:>14,}{$in:>14,}   in/out {$in / $out:.4f}')"
+done

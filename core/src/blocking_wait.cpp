@@ -134,10 +134,12 @@ void wait_for_completion(task_core& core) {
     if (has_stack_room() && core.claim_and_run_inline() && core.state().is_completed()) return;
     const std::int64_t mark = worker->wait_mark();
     worker_waiter node;
+    diagnostics_hooks::continuation_registering(core.state());
     if (core.state().add_continuation(&node)) worker->wait_for(node.completed, mark, core.queued_item(), &core);
     return;
   }
   thread_waiter node;
+  diagnostics_hooks::continuation_registering(core.state());
   if (core.state().add_continuation(&node)) node.wait();
 }
 
@@ -159,6 +161,7 @@ wait_outcome wait_for_completion_until(task_core& core, const wait_deadline& dea
   }
   gate_waiter node;
   const std::int64_t mark = worker != nullptr ? worker->wait_mark() : 0;
+  diagnostics_hooks::continuation_registering(core.state());
   if (!core.state().add_continuation(&node)) return wait_outcome::completed;
   if (worker != nullptr) {
     worker->run_own_subtree(mark, core.queued_item(), [&node] { return node.completed(); });

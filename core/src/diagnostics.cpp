@@ -159,7 +159,7 @@ std::string hex(const void* address) {
   return text;
 }
 
-std::string describe_site(const task_info& task) {
+[[maybe_unused]] std::string describe_site(const task_info& task) {  // unused when the hooks are compiled out
   std::string text = "task #" + std::to_string(task.sequence) + " (" + to_string(task.origin) + ", " +
                      to_string(task.status) + ", made at " + task.created_at.file_name() + ":" +
                      std::to_string(task.created_at.line()) + " in " + task.created_at.function_name() + ")";
@@ -375,55 +375,59 @@ void record_started(const task_state& state) noexcept {
 }
 
 void record_completed(const task_state& state, task_status status) noexcept {
-  diagnostics::notify_tracer([&](diagnostics::tracer& observer) { observer.task_completed(diagnostics::id_of(state), status); });
-}
-
-void record_continuation_added(const task_state& state, bool is_awaiter) noexcept {
-  registry& reg = diagnostics::the_registry();
-  std::lock_guard lock(reg.mutex);
-  const auto found = reg.tasks.find(&state);
-  if (found == reg.tasks.end()) return;
-  ++(is_awaiter ? found->second.awaiters : found->second.continuations);
-}
-
-void record_continuation_removed(const task_state& state, bool is_awaiter) noexcept {
-  registry& reg = diagnostics::the_registry();
-  std::lock_guard lock(reg.mutex);
-  const auto found = reg.tasks.find(&state);
-  if (found == reg.tasks.end()) return;
-  std::size_t& count = is_awaiter ? found->second.awaiters : found->second.continuations;
-  if (count > 0) --count;
-}
-
-void record_continuations_ran(const task_state& state) noexcept {
-  registry& reg = diagnostics::the_registry();
-  if ((current_mode() & tracking_bit) != 0) {
-    std::lock_guard lock(reg.mutex);
-    const auto found = reg.tasks.find(&state);
-    if (found != reg.tasks.end()) {
-      found->second.awaiters = 0;
-      found->second.continuations = 0;
-    }
-  }
-  if ((current_mode() & tracing_bit) != 0) {
-    diagnostics::notify_tracer([&](diagnostics::tracer& observer) { observer.task_continued(diagnostics::id_of(state)); });
-  }
+  // Called from publish(): the continuations, if any, run right after (or are queued).
+  const bool has_continuations = state.has_pending_continuations();
+  diagnostics::notify_tracer([&](diagnostics::tracer& observer) {
+    observer.task_completed(diagnostics::id_of(state), status);
+    if (has_continuations) observer.task_continued(diagnostics::id_of(state));
+  });
 }
 
 namespace {
-void record_edge(task_core& from, const task_state& to) noexcept {
-  registry& reg = diagnostics::the_registry();
-  std::lock_guard lock(reg.mutex);
-  const auto found = reg.tasks.find(&from.state());
-  if (found == reg.tasks.end()) return;
-  const auto target = reg.tasks.find(&to);
-  found->second.waits_on = &to;
-  found->second.waits_on_sequence = target == reg.tasks.end() ? 0 : target->second.sequence;
+// Under reg.mutex: the record of `state`, if it is recorded.
+task_record* find_record(registry& reg, const task_state& state) {
+  const auto found = reg.tasks.find(&state);
+  return found == reg.tasks.end() ? nullptr : &found->second;
+}
+
+// Under reg.mutex: `from` now waits for `to` (`to` may be unrecorded: the sequence says so).
+void record_edge(registry& reg, task_core& from, const task_state& to) {
+  task_record* record = find_record(reg, from.state());
+  if (record == nullptr) return;
+  const task_record* target = find_record(reg, to);
+  record->waits_on = &to;
+  record->waits_on_sequence = target == nullptr ? 0 : target->sequence;
 }
 }  // namespace
 
-void record_awaits(task_core& awaiting, const task_state& awaited) noexcept { record_edge(awaiting, awaited); }
-void record_waits_for(task_core& dependent, const task_state& antecedent) noexcept { record_edge(dependent, antecedent); }
+// Counts only go up while a task is incomplete; a snapshot shows them for incomplete tasks only,
+// so they need no reset when the task completes.
+void record_continuation_registering(const task_state& state) noexcept {
+  registry& reg = diagnostics::the_registry();
+  std::lock_guard lock(reg.mutex);
+  if (task_record* record = find_record(reg, state)) ++record->continuations;
+}
+
+void record_continuation_withdrawn(const task_state& state) noexcept {
+  registry& reg = diagnostics::the_registry();
+  std::lock_guard lock(reg.mutex);
+  task_record* record = find_record(reg, state);
+  if (record != nullptr && record->continuations > 0) --record->continuations;
+}
+
+void record_awaits(task_core* awaiting, const task_state& awaited) noexcept {
+  registry& reg = diagnostics::the_registry();
+  std::lock_guard lock(reg.mutex);
+  if (task_record* record = find_record(reg, awaited)) ++record->awaiters;
+  if (awaiting != nullptr) record_edge(reg, *awaiting, awaited);
+}
+
+void record_waits_for(task_core& dependent, const task_state& antecedent) noexcept {
+  registry& reg = diagnostics::the_registry();
+  std::lock_guard lock(reg.mutex);
+  if (task_record* record = find_record(reg, antecedent)) ++record->continuations;
+  record_edge(reg, dependent, antecedent);
+}
 
 void record_item_started(const thread_pool& pool, std::size_t worker, work_source source) noexcept {
   diagnostics::notify_tracer([&](diagnostics::tracer& observer) { observer.item_started(pool, worker, source); });

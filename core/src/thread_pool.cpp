@@ -298,6 +298,7 @@ pool_worker::pool_worker(thread_pool& pool, std::size_t index, pool_intake<work_
 void pool_worker::run(bool as_spare) {
   current_worker_slot::set(this);
   stack_floor_ = inline_stack_floor();
+  note_activity(diagnostics::worker_activity::running, 0);  // until its first search finds nothing
   const auto give_up = [&] { return intake_.stopping() || (as_spare && pool_.spare_is_surplus()); };
   for (;;) {
     work_source source = work_source::local;
@@ -310,6 +311,7 @@ void pool_worker::run(bool as_spare) {
       item = find_work(source);  // its own deque first
     }
     if (item == nullptr) {
+      note_activity(diagnostics::worker_activity::searching, 0);
       item = find_work_or_park(
           intake_.sleeper(), [&] { return find_work(source); }, give_up,
           [&] {
@@ -322,6 +324,7 @@ void pool_worker::run(bool as_spare) {
             note_activity(diagnostics::worker_activity::searching, 0);
             diagnostics_hooks::unparked(pool_, index_);
           });
+      note_activity(diagnostics::worker_activity::running, 0);  // found work (or is leaving)
     }
     if (item == nullptr) break;  // giving up, and nothing is left that this worker can see
     execute(item, source);
@@ -400,16 +403,12 @@ void pool_worker::execute(work_item* item, work_source source) {
       pool_.report_unhandled(std::current_exception());
     }
   }
-  note_activity(diagnostics::worker_activity::running, help_depth_);
-  diagnostics_hooks::item_started(pool_, index_, source);
+  // Activity is noted where it changes, not per item: "running" when run() found work after
+  // finding none, "searching" when it finds none, nested runs by run_own_subtree().
+  const bool tracing = diagnostics_hooks::tracing();
+  diagnostics_hooks::item_started(tracing, pool_, index_, source);
   item->run(item, true);
-  diagnostics_hooks::item_finished(pool_, index_);
-  // Back in the wait that ran this item nested (help_depth_ > 0), or back to looking for work.
-  if (help_depth_ > 0) {
-    note_activity(diagnostics::worker_activity::running, help_depth_ - 1);
-  } else {
-    note_activity(diagnostics::worker_activity::searching, 0);
-  }
+  diagnostics_hooks::item_finished(tracing, pool_, index_);
 }
 
 }  // namespace detail

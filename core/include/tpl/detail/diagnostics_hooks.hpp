@@ -57,10 +57,9 @@ void record_created(task_core& core, diagnostics::task_origin origin, const std:
 void record_destroyed(task_core& core) noexcept;
 void record_started(const task_state& state) noexcept;
 void record_completed(const task_state& state, task_status status) noexcept;
-void record_continuation_added(const task_state& state, bool is_awaiter) noexcept;
-void record_continuation_removed(const task_state& state, bool is_awaiter) noexcept;
-void record_continuations_ran(const task_state& state) noexcept;
-void record_awaits(task_core& awaiting, const task_state& awaited) noexcept;
+void record_continuation_registering(const task_state& state) noexcept;
+void record_continuation_withdrawn(const task_state& state) noexcept;
+void record_awaits(task_core* awaiting, const task_state& awaited) noexcept;
 void record_waits_for(task_core& dependent, const task_state& antecedent) noexcept;
 void record_item_started(const thread_pool& pool, std::size_t worker, work_source source) noexcept;
 void record_item_finished(const thread_pool& pool, std::size_t worker) noexcept;
@@ -83,26 +82,31 @@ inline void task_started(const task_state& state) noexcept {
 inline void task_completed(const task_state& state, task_status status) noexcept {
   if ((current_mode() & tracing_bit) != 0) record_completed(state, status);
 }
-inline void continuation_added(const task_state& state, bool is_awaiter) noexcept {
-  if ((current_mode() & tracking_bit) != 0) record_continuation_added(state, is_awaiter);
+// Before a registration on `state` that is not a coroutine's await nor a continue_with (those
+// two say awaits() / waits_for()): a blocking wait, a combinator, an unwrapping run.
+inline void continuation_registering(const task_state& state) noexcept {
+  if ((current_mode() & tracking_bit) != 0) record_continuation_registering(state);
 }
-inline void continuation_removed(const task_state& state, bool is_awaiter) noexcept {
-  if ((current_mode() & tracking_bit) != 0) record_continuation_removed(state, is_awaiter);
+// After remove_continuation() took a registration back (a wait that gave up).
+inline void continuation_withdrawn(const task_state& state) noexcept {
+  if ((current_mode() & tracking_bit) != 0) record_continuation_withdrawn(state);
 }
-inline void continuations_ran(const task_state& state) noexcept {
-  if (current_mode() != 0) record_continuations_ran(state);
-}
-inline void awaits(task_core& awaiting, const task_state& awaited) noexcept {
+// A coroutine (`awaiting`: its task, nullptr if it is not a task coroutine) is about to register
+// on `awaited`: one check for the await graph's edge and the awaiter count.
+inline void awaits(task_core* awaiting, const task_state& awaited) noexcept {
   if ((current_mode() & tracking_bit) != 0) record_awaits(awaiting, awaited);
 }
 inline void waits_for(task_core& dependent, const task_state& antecedent) noexcept {
   if ((current_mode() & tracking_bit) != 0) record_waits_for(dependent, antecedent);
 }
-inline void item_started(const thread_pool& pool, std::size_t worker, work_source source) noexcept {
-  if ((current_mode() & tracing_bit) != 0) record_item_started(pool, worker, source);
+// Whether a tracer is installed: a worker reads it once per item, so that the item's start and
+// finish are both reported or neither.
+[[nodiscard]] inline bool tracing() noexcept { return (current_mode() & tracing_bit) != 0; }
+inline void item_started(bool tracing, const thread_pool& pool, std::size_t worker, work_source source) noexcept {
+  if (tracing) record_item_started(pool, worker, source);
 }
-inline void item_finished(const thread_pool& pool, std::size_t worker) noexcept {
-  if ((current_mode() & tracing_bit) != 0) record_item_finished(pool, worker);
+inline void item_finished(bool tracing, const thread_pool& pool, std::size_t worker) noexcept {
+  if (tracing) record_item_finished(pool, worker);
 }
 inline void parked(const thread_pool& pool, std::size_t worker, diagnostics::park_reason reason) noexcept {
   if ((current_mode() & tracing_bit) != 0) record_parked(pool, worker, reason);
@@ -126,13 +130,13 @@ inline void stalled_wait(pool_worker& worker, task_core* awaited) noexcept {
 inline void task_created(task_core&, diagnostics::task_origin, const std::source_location&) noexcept {}
 inline void task_started(const task_state&) noexcept {}
 inline void task_completed(const task_state&, task_status) noexcept {}
-inline void continuation_added(const task_state&, bool) noexcept {}
-inline void continuation_removed(const task_state&, bool) noexcept {}
-inline void continuations_ran(const task_state&) noexcept {}
-inline void awaits(task_core&, const task_state&) noexcept {}
+inline void continuation_registering(const task_state&) noexcept {}
+inline void continuation_withdrawn(const task_state&) noexcept {}
+inline void awaits(task_core*, const task_state&) noexcept {}
 inline void waits_for(task_core&, const task_state&) noexcept {}
-inline void item_started(const thread_pool&, std::size_t, work_source) noexcept {}
-inline void item_finished(const thread_pool&, std::size_t) noexcept {}
+[[nodiscard]] inline bool tracing() noexcept { return false; }
+inline void item_started(bool, const thread_pool&, std::size_t, work_source) noexcept {}
+inline void item_finished(bool, const thread_pool&, std::size_t) noexcept {}
 inline void parked(const thread_pool&, std::size_t, diagnostics::park_reason) noexcept {}
 inline void unparked(const thread_pool&, std::size_t) noexcept {}
 inline void pool_created(thread_pool&) noexcept {}

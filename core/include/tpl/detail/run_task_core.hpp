@@ -186,6 +186,7 @@ class unwrapping_run_task_core final : public cancelable_run_core<U>, public con
     }
     // Waiting for the inner task now, as .NET's unwrap proxy does.
     (void)me->state().try_transition(task_status::running, task_status::waiting_for_activation);
+    diagnostics_hooks::continuation_registering(me->inner_.core()->state());
     if (!me->inner_.core()->state().add_continuation(me)) inner_completed(me);
   }
   static void inner_completed(continuation* self) {

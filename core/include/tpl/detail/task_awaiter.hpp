@@ -46,7 +46,9 @@ class task_awaiter : public continuation, private work_item {
   bool await_suspend(std::coroutine_handle<Promise> awaiting) noexcept {
     coroutine = awaiting.address();
     if constexpr (std::is_base_of_v<task_core, Promise>) {
-      diagnostics_hooks::awaits(static_cast<task_core&>(awaiting.promise()), awaited_->state());
+      diagnostics_hooks::awaits(static_cast<task_core*>(&awaiting.promise()), awaited_->state());
+    } else {
+      diagnostics_hooks::awaits(nullptr, awaited_->state());
     }
     // Once registered, another thread may resume (and finish, and free) the awaiting frame that
     // holds this awaiter: nothing here touches `this` after the call.

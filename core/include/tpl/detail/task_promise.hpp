@@ -80,7 +80,7 @@ struct final_step {
 template <class T, class Promise>
 class task_promise_base : public task_core_of<T> {
  public:
-  explicit task_promise_base(const std::source_location& where)
+  explicit task_promise_base(std::source_location where)  // by value: one pointer, in a register
       : task_core_of<T>(task_status::waiting_for_activation, 2, &destroy_frame) {
     diagnostics_hooks::task_created(*this, diagnostics::task_origin::coroutine, where);
   }

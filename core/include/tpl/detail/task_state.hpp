@@ -164,7 +164,6 @@ class task_state {
     // release pairs with the acquire loads there that find the sentinel (the outcome).
     continuation* stack = continuations_.exchange(completed_sentinel(), std::memory_order_acq_rel);
     if (stack == nullptr) return nullptr;
-    diagnostics_hooks::continuations_ran(*this);
     continuation* newest = stack;
     stack = newest->next.load();
     // The stack is newest first: reverse it.
@@ -189,8 +188,6 @@ class task_state {
     // acquire: pairs with the release half of complete()'s exchange: finding the sentinel
     // means the outcome is visible to the caller, who then runs the continuation itself.
     continuation* head = continuations_.load(std::memory_order_acquire);
-    // Read now: once the CAS publishes the node, its completer may run and free it.
-    const bool is_awaiter = node->coroutine != nullptr;
     do {
       if (head == completed_sentinel()) return false;
       node->next.store(head);
@@ -199,7 +196,6 @@ class task_state {
       // failure order may not be stronger than the success order. acquire on failure: the new
       // head may be the sentinel, whose outcome the caller then reads.
     } while (!continuations_.compare_exchange_weak(head, node, std::memory_order_acq_rel, std::memory_order_acquire));
-    diagnostics_hooks::continuation_added(*this, is_awaiter);
     return true;
   }
 
@@ -210,7 +206,7 @@ class task_state {
     if (!lock_continuations()) return false;
     const bool removed = unlink(node);
     unlock_continuations();
-    if (removed) diagnostics_hooks::continuation_removed(*this, node->coroutine != nullptr);
+    if (removed) diagnostics_hooks::continuation_withdrawn(*this);
     return removed;
   }
 

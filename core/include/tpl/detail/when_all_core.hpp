@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "tpl/detail/diagnostics_hooks.hpp"
 #include "tpl/detail/cancellation_state.hpp"
 #include "tpl/detail/task_core.hpp"
 #include "tpl/sync/sync.hpp"
@@ -88,6 +89,7 @@ class when_all_core : public task_core_of<R> {
     std::size_t completed_already = 0;
     for (input_slot& slot : slots) {
       slot.owner = this;
+      if (!slot.input->state().is_completed()) diagnostics_hooks::continuation_registering(slot.input->state());
       if (slot.input->state().is_completed() || !slot.input->state().add_continuation(&slot)) {
         note_failure_of(*slot.input);
         ++completed_already;

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <span>
 
+#include "tpl/detail/diagnostics_hooks.hpp"
 #include "tpl/detail/task_core.hpp"
 #include "tpl/sync/sync.hpp"
 
@@ -79,6 +80,7 @@ class when_any_core : public task_core_of<R> {
       slot.index = count;
       ++count;
       this->add_reference();  // the slot's
+      diagnostics_hooks::continuation_registering(slot.input->state());
       if (!slot.input->state().add_continuation(&slot)) slot.invoke(&slot);  // complete: it arrives now
     }
     registered_count_ = count;
