@@ -153,11 +153,14 @@ void append_escaped(std::string& out, const char* text) {
   out += '"';
 }
 
-std::string hex(const void* address) {
+std::string address_text(const void* address) {
   char text[32];
-  std::snprintf(text, sizeof text, "\"%p\"", address);
+  std::snprintf(text, sizeof text, "%p", address);
   return text;
 }
+
+// As a JSON string.
+std::string hex(const void* address) { return '"' + address_text(address) + '"'; }
 
 [[maybe_unused]] std::string describe_site(const task_info& task) {  // unused when the hooks are compiled out
   std::string text = "task #" + std::to_string(task.sequence) + " (" + to_string(task.origin) + ", " +
@@ -509,7 +512,7 @@ void report_stalled_wait(pool_worker& worker, task_core* awaited) noexcept {
     const auto stuck_record = reg.tasks.find(&stuck->state());
     if (stuck_record != reg.tasks.end()) report.stuck = diagnostics::describe(stuck_record->first, stuck_record->second, reg);
     report.message = "tpl: deadlock: worker " + std::to_string(report.worker) + " of pool " +
-                     diagnostics::hex(report.pool) + " blocks in a wait for " +
+                     diagnostics::address_text(report.pool) + " blocks in a wait for " +
                      (report.awaited ? diagnostics::describe_site(*report.awaited) : std::string("a task not recorded")) +
                      ", which needs " +
                      (report.stuck ? diagnostics::describe_site(*report.stuck) : std::string("a task not recorded")) +
