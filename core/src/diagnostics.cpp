@@ -92,6 +92,8 @@ void notify_tracer(Event event) noexcept {
   registry& reg = the_registry();
   // seq_cst (both): the caller's half of the store-load pattern with set_tracer() (see registry).
   reg.calls_in_flight.fetch_add(1, std::memory_order_seq_cst);
+  // seq_cst: the caller's load in the same pattern: after counting in, it sees the new tracer
+  // if set_tracer's store came first, or set_tracer sees the count and waits.
   if (tracer* observer = reg.active_tracer.load(std::memory_order_seq_cst)) {
     inside_tracer_call = true;
     event(*observer);
