@@ -141,14 +141,15 @@ int main(int argc, char** argv) {
   chrome_tracer tracer;
   std::int64_t fork_join = 0;
   std::int64_t coroutines = 0;
+  // Installed before the pool exists, so every park the trace shows has its start too.
+  tpl::diagnostics::set_tracer(&tracer);
   {
     tpl::thread_pool pool(std::max(2u, std::thread::hardware_concurrency()));
-    tpl::diagnostics::set_tracer(&tracer);
     fork_join = tpl::run(pool, [] { return fib(22); }).get();
     coroutines = tpl::run(pool, [&pool] { return coroutine_sum(pool, 16); }).get();
-    pool.shutdown();  // every worker is done with the tracer before it is removed
-    tpl::diagnostics::set_tracer(nullptr);
+    pool.shutdown();  // every worker's last park has ended: the rows' slices balance
   }
+  tpl::diagnostics::set_tracer(nullptr);
   std::printf("fib(22) = %lld by fork-join, %lld from 16 coroutine-awaited tasks\n", static_cast<long long>(fork_join),
               static_cast<long long>(coroutines));
   if (!tracer.write(path)) {

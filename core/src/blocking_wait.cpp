@@ -169,13 +169,14 @@ wait_outcome wait_for_completion_until(task_core& core, const wait_deadline& dea
     // completer that is about to run the node (it may have queued the run to this very pool).
     struct blocking_section {
       pool_worker& worker;
+      bool park_traced = false;  // the park was reported to a tracer: so is the unpark
       blocking_section(pool_worker& blocked, task_core& awaited) : worker(blocked) {
         worker.note_activity(diagnostics::worker_activity::blocked, worker.help_depth());
         if (pool_access::begin_blocking(worker.pool())) diagnostics_hooks::stalled_wait(worker, &awaited);
-        diagnostics_hooks::parked(worker.pool(), worker.index(), diagnostics::park_reason::blocking_wait);
+        park_traced = diagnostics_hooks::parked(worker.pool(), worker.index(), diagnostics::park_reason::blocking_wait);
       }
       ~blocking_section() {
-        diagnostics_hooks::unparked(worker.pool(), worker.index());
+        diagnostics_hooks::unparked(park_traced, worker.pool(), worker.index());
         pool_access::end_blocking(worker.pool());
         worker.note_activity(diagnostics::worker_activity::running, worker.help_depth());
       }

@@ -95,9 +95,10 @@ void notify_tracer(Event event) noexcept {
   // seq_cst: the caller's load in the same pattern: after counting in, it sees the new tracer
   // if set_tracer's store came first, or set_tracer sees the count and waits.
   if (tracer* observer = reg.active_tracer.load(std::memory_order_seq_cst)) {
-    inside_tracer_call = true;
+    // A tracer method may make tasks (a nested call): restore the outer value, not false.
+    const bool outer = std::exchange(inside_tracer_call, true);
     event(*observer);
-    inside_tracer_call = false;
+    inside_tracer_call = outer;
   }
   // release: pairs with set_tracer()'s acquire load: the call happens before the setter returns.
   reg.calls_in_flight.fetch_sub(1, std::memory_order_release);
@@ -238,16 +239,22 @@ void set_tracer(tracer* observer) {
     throw invalid_operation("tpl::diagnostics::set_tracer: called from a tracer method (it would wait for itself)");
   }
   registry& reg = the_registry();
-  {
+  // Two steps: remove the previous tracer and wait for the calls into it to drain, then install
+  // the new one. Installing it at once would make the wait count the new tracer's calls too,
+  // which on a busy pool may never all be out at the same moment.
+  const auto install = [&reg](tracer* which) {
     std::lock_guard lock(reg.mutex);
     // seq_cst: the setter's half of the store-load pattern with notify_tracer() (see registry).
-    reg.active_tracer.store(observer, std::memory_order_seq_cst);
+    reg.active_tracer.store(which, std::memory_order_seq_cst);
     publish_mode(reg);
-  }
+  };
+  install(nullptr);
   // Calls that may still use the previous tracer end before this returns. seq_cst: the
   // setter's load in the store-load pattern; it also acquires, pairing with notify_tracer()'s
-  // release decrement (the call happens before the return). Short: a call is one method.
+  // release decrement (the call happens before the return). With no tracer installed a call
+  // only counts itself in and out: the count reaches zero.
   while (reg.calls_in_flight.load(std::memory_order_seq_cst) != 0) std::this_thread::yield();
+  if (observer != nullptr) install(observer);
 }
 
 void set_deadlock_handler(deadlock_handler handler) {
@@ -513,13 +520,14 @@ void report_stalled_wait(pool_worker& worker, task_core* awaited) noexcept {
     if (awaited_record != reg.tasks.end()) report.awaited = diagnostics::describe(awaited_record->first, awaited_record->second, reg);
     const auto stuck_record = reg.tasks.find(&stuck->state());
     if (stuck_record != reg.tasks.end()) report.stuck = diagnostics::describe(stuck_record->first, stuck_record->second, reg);
-    report.message = "tpl: deadlock: worker " + std::to_string(report.worker) + " of pool " +
+    report.message = "tpl: probable deadlock: worker " + std::to_string(report.worker) + " of pool " +
                      diagnostics::address_text(report.pool) + " blocks in a wait for " +
                      (report.awaited ? diagnostics::describe_site(*report.awaited) : std::string("a task not recorded")) +
                      ", which needs " +
                      (report.stuck ? diagnostics::describe_site(*report.stuck) : std::string("a task not recorded")) +
                      "; that task is queued in this worker's own deque, every thread of the pool is "
-                     "blocked and no spare thread can start, so only this worker could run it, after the wait";
+                     "blocked and no spare thread can start, so only this worker could run it, after the wait (unless another "
+                     "thread's wait ends from outside the pool, or a token cancels the queued task)";
     if (!reg.recording) report.message += " (call tpl::diagnostics::enable() to name both tasks)";
     handler = reg.on_deadlock;
   } catch (...) {

@@ -300,6 +300,7 @@ void pool_worker::run(bool as_spare) {
   stack_floor_ = inline_stack_floor();
   note_activity(diagnostics::worker_activity::running, 0);  // until its first search finds nothing
   const auto give_up = [&] { return intake_.stopping() || (as_spare && pool_.spare_is_surplus()); };
+  bool park_traced = false;  // the current idle park was reported to a tracer
   for (;;) {
     work_source source = work_source::local;
     work_item* item = nullptr;
@@ -317,12 +318,12 @@ void pool_worker::run(bool as_spare) {
           [&] {
             counters_.slept.increment();
             note_activity(diagnostics::worker_activity::asleep, 0);
-            diagnostics_hooks::parked(pool_, index_, diagnostics::park_reason::idle);
+            park_traced = diagnostics_hooks::parked(pool_, index_, diagnostics::park_reason::idle);
           },
           [&] {
             counters_.woken.increment();
             note_activity(diagnostics::worker_activity::searching, 0);
-            diagnostics_hooks::unparked(pool_, index_);
+            diagnostics_hooks::unparked(park_traced, pool_, index_);
           });
       note_activity(diagnostics::worker_activity::running, 0);  // found work (or is leaving)
     }
@@ -346,9 +347,9 @@ void pool_worker::wait_for(join_signal& signal, std::int64_t mark, const work_it
   counters_.parked.increment();
   note_activity(diagnostics::worker_activity::blocked, help_depth_);
   if (pool_.begin_blocking()) diagnostics_hooks::stalled_wait(*this, awaited);
-  diagnostics_hooks::parked(pool_, index_, diagnostics::park_reason::blocking_wait);
+  const bool park_traced = diagnostics_hooks::parked(pool_, index_, diagnostics::park_reason::blocking_wait);
   signal.park(parker_);
-  diagnostics_hooks::unparked(pool_, index_);
+  diagnostics_hooks::unparked(park_traced, pool_, index_);
   pool_.end_blocking();
   note_activity(diagnostics::worker_activity::running, help_depth_);
 }

@@ -9,8 +9,11 @@
 /// this worker's own deque (pushed before the wait, which runs only work pushed after it): only
 /// this worker could run it, after the wait. The
 /// handler runs on the blocked worker before it parks; the wait then goes on (a cancelable or
-/// timed wait can still end). With recording off (diagnostics::enable()) only the awaited task
-/// itself is checked, and the report has no creation sites.
+/// timed wait can still end). A *probable* deadlock: with more than one thread, another
+/// blocked thread's wait may still end from outside the pool (a completion source set by a
+/// thread of its own) and run the queued task, and a token may cancel the queued task. Without
+/// recording (diagnostics::enable()) the awaited task's edges are unknown: only the task itself
+/// (and edges recorded earlier) are checked, and the report has no creation sites.
 #pragma once
 
 #include <cstddef>

@@ -76,7 +76,7 @@ struct cancellation_source_info {
 /// Everything at one moment (each part read without stopping the program: counts may be a
 /// moment apart).
 struct program_snapshot {
-  bool recording = false;  ///< whether tracking was on (off: tasks and sources are empty)
+  bool recording = false;  ///< whether recording was on (off: only what was recorded before disable() and still lives)
   std::vector<task_info> tasks;  ///< in creation order
   std::vector<pool_info> pools;
   std::vector<cancellation_source_info> cancellation_sources;

@@ -100,7 +100,7 @@ inline void waits_for(task_core& dependent, const task_state& antecedent) noexce
   if ((current_mode() & tracking_bit) != 0) record_waits_for(dependent, antecedent);
 }
 // Whether a tracer is installed: a worker reads it once per item, so that the item's start and
-// finish are both reported or neither.
+// finish are both reported or neither (to the tracer installed at each moment).
 [[nodiscard]] inline bool tracing() noexcept { return (current_mode() & tracing_bit) != 0; }
 inline void item_started(bool tracing, const thread_pool& pool, std::size_t worker, work_source source) noexcept {
   if (tracing) record_item_started(pool, worker, source);
@@ -108,11 +108,15 @@ inline void item_started(bool tracing, const thread_pool& pool, std::size_t work
 inline void item_finished(bool tracing, const thread_pool& pool, std::size_t worker) noexcept {
   if (tracing) record_item_finished(pool, worker);
 }
-inline void parked(const thread_pool& pool, std::size_t worker, diagnostics::park_reason reason) noexcept {
-  if ((current_mode() & tracing_bit) != 0) record_parked(pool, worker, reason);
+// true: the park was reported, and so must the unpark be (whatever the tracer is by then), so
+// that a tracer never sees an unpark without its park.
+[[nodiscard]] inline bool parked(const thread_pool& pool, std::size_t worker, diagnostics::park_reason reason) noexcept {
+  if ((current_mode() & tracing_bit) == 0) return false;
+  record_parked(pool, worker, reason);
+  return true;
 }
-inline void unparked(const thread_pool& pool, std::size_t worker) noexcept {
-  if ((current_mode() & tracing_bit) != 0) record_unparked(pool, worker);
+inline void unparked(bool park_was_reported, const thread_pool& pool, std::size_t worker) noexcept {
+  if (park_was_reported) record_unparked(pool, worker);
 }
 inline void pool_created(thread_pool& pool) noexcept { record_pool_created(pool); }
 inline void pool_destroyed(thread_pool& pool) noexcept { record_pool_destroyed(pool); }
@@ -137,8 +141,8 @@ inline void waits_for(task_core&, const task_state&) noexcept {}
 [[nodiscard]] inline bool tracing() noexcept { return false; }
 inline void item_started(bool, const thread_pool&, std::size_t, work_source) noexcept {}
 inline void item_finished(bool, const thread_pool&, std::size_t) noexcept {}
-inline void parked(const thread_pool&, std::size_t, diagnostics::park_reason) noexcept {}
-inline void unparked(const thread_pool&, std::size_t) noexcept {}
+[[nodiscard]] inline bool parked(const thread_pool&, std::size_t, diagnostics::park_reason) noexcept { return false; }
+inline void unparked(bool, const thread_pool&, std::size_t) noexcept {}
 inline void pool_created(thread_pool&) noexcept {}
 inline void pool_destroyed(thread_pool&) noexcept {}
 [[nodiscard]] inline bool cancellation_source_created(const cancellation_state&) noexcept { return false; }

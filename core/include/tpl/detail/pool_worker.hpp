@@ -207,6 +207,7 @@ void pool_worker::run_own_subtree(std::int64_t mark, const work_item* candidate,
     }
     ++help_depth_;
     deepest_help_.raise_to(static_cast<std::uint64_t>(help_depth_));
+    note_activity(diagnostics::worker_activity::running, help_depth_);  // the nested run
     execute(*item, work_source::local);
     --help_depth_;
     note_activity(diagnostics::worker_activity::running, help_depth_);  // back in the waiting item
