@@ -5,6 +5,7 @@
 // and tasks appear as instant events when they are made and complete.
 //
 // Usage: tpl_chrome_trace [output.json]   (default: tpl_trace.json)
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "fork_join_fib.hpp"
 #include "tpl/diagnostics_tracer.hpp"
 #include "tpl/parallel.hpp"
 #include "tpl/run.hpp"
@@ -118,17 +120,11 @@ class chrome_tracer final : public tpl::diagnostics::tracer {
 };
 thread_local std::size_t chrome_tracer::current_row = chrome_tracer::outside_pool;
 
-std::int64_t fib(int n) {
-  if (n < 2) return n;
-  std::int64_t left = 0;
-  std::int64_t right = 0;
-  tpl::parallel_invoke([&] { left = fib(n - 1); }, [&] { right = fib(n - 2); });
-  return left + right;
-}
+using tpl_examples::fork_join_fib;
 
 tpl::task<std::int64_t> coroutine_sum(tpl::thread_pool& pool, int parts) {
   std::vector<tpl::task<std::int64_t>> pieces;
-  for (int part = 0; part < parts; ++part) pieces.push_back(tpl::run(pool, [part] { return fib(12 + part % 4); }));
+  for (int part = 0; part < parts; ++part) pieces.push_back(tpl::run(pool, [part] { return fork_join_fib(12 + part % 4); }));
   std::int64_t total = 0;
   for (const std::int64_t piece : co_await tpl::when_all(pieces)) total += piece;
   co_return total;
@@ -145,7 +141,7 @@ int main(int argc, char** argv) {
   tpl::diagnostics::set_tracer(&tracer);
   {
     tpl::thread_pool pool(std::max(2u, std::thread::hardware_concurrency()));
-    fork_join = tpl::run(pool, [] { return fib(22); }).get();
+    fork_join = tpl::run(pool, [] { return fork_join_fib(22); }).get();
     coroutines = tpl::run(pool, [&pool] { return coroutine_sum(pool, 16); }).get();
     pool.shutdown();  // every worker's last park has ended: the rows' slices balance
   }

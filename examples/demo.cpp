@@ -13,15 +13,11 @@
 #include <tpl/thread_pool.hpp>
 #include <vector>
 
+#include "fork_join_fib.hpp"
+
 namespace {
 
-std::int64_t fib(int n) {
-  if (n < 2) return n;
-  std::int64_t left = 0;
-  std::int64_t right = 0;
-  tpl::parallel_invoke([&] { left = fib(n - 1); }, [&] { right = fib(n - 2); });
-  return left + right;
-}
+using tpl_examples::fork_join_fib;
 
 bool is_prime(std::int64_t number) {
   if (number < 2) return false;
@@ -47,7 +43,7 @@ int main() {
   // 1. parallel_invoke: fib(32) with one fork per call (7 million calls, no cutoff).
   auto start = std::chrono::steady_clock::now();
   std::int64_t fib_result = 0;
-  tpl::parallel_invoke(on_pool, [&] { fib_result = fib(32); });
+  tpl::parallel_invoke(on_pool, [&] { fib_result = fork_join_fib(32); });
   all_right = all_right && fib_result == 2178309;
   std::printf("parallel_invoke   fib(32) = %lld (%s), %.3f s\n", static_cast<long long>(fib_result),
               fib_result == 2178309 ? "correct" : "WRONG", seconds_since(start));

@@ -5,7 +5,6 @@
 #include "tpl/diagnostics.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <mutex>
 #include <new>
@@ -23,6 +22,7 @@
 #include "tpl/detail/task_core.hpp"
 #include "tpl/diagnostics_tracer.hpp"
 #include "tpl/exceptions.hpp"
+#include "tpl/sync/sync.hpp"
 #include "tpl/thread_pool.hpp"
 
 namespace tpl::detail {
@@ -70,8 +70,8 @@ struct registry {
   // tracer may be destroyed as soon as set_tracer returns. seq_cst on both sides (a store-load
   // pattern, as Dekker's): either the setter sees the caller counted in (and waits), or the
   // caller sees the new tracer.
-  std::atomic<tracer*> active_tracer{nullptr};
-  std::atomic<int> calls_in_flight{0};
+  sync::atomic<tracer*> active_tracer{nullptr};
+  sync::atomic<int> calls_in_flight{0};
 };
 
 // Never destroyed (pools and tasks may report to it during static destruction), and not on the

@@ -160,9 +160,10 @@ class work_stealing_deque {
   /// How many items the deque holds, for statistics (a diagnostics snapshot): a racy count that
   /// may be a moment old; never negative.
   [[nodiscard]] std::int64_t approximate_size() const {
-    // relaxed (both): a statistic; nothing is read through these values, and no decision of the
-    // deque's protocol depends on them (docs/memory-orders.md: diagnostics-only loads).
+    // relaxed: a statistic; nothing is read through it, and no decision of the deque's
+    // protocol depends on it (docs/memory-orders.md: diagnostics-only loads).
     const std::int64_t bottom = bottom_.load(std::memory_order_relaxed);
+    // relaxed: as bottom_ above; a count a moment old is what a snapshot promises.
     const std::int64_t top = top_.load(std::memory_order_relaxed);
     return bottom > top ? bottom - top : 0;
   }
@@ -185,8 +186,9 @@ class work_stealing_deque {
   }
 
   bool holds(T item) const {
-    // relaxed (bottom_, buffer_): only the owner writes them, and this is the owner.
+    // relaxed: only the owner writes bottom_, and this is the owner.
     const std::int64_t bottom = bottom_.load(std::memory_order_relaxed);
+    // relaxed: only the owner writes buffer_ (push's grow), and this is the owner.
     buffer* current = buffer_.load(std::memory_order_relaxed);
     // relaxed: a diagnostic only (docs/memory-orders.md). A stale top may make the scan read a
     // slot a thief already took: the caller asks only when no thief can run (its pool is stalled).

@@ -13,6 +13,7 @@
 #include <source_location>
 
 #include "tpl/diagnostics_types.hpp"
+#include "tpl/sync/sync.hpp"
 #include "tpl/task_status.hpp"
 #include "tpl/work_source.hpp"
 
@@ -21,7 +22,6 @@
 #endif
 #if TPL_DIAGNOSTICS && !defined(TPL_MODEL_RELACY)
 #define TPL_DIAGNOSTICS_HOOKS 1
-#include <atomic>
 #else
 #define TPL_DIAGNOSTICS_HOOKS 0
 #endif
@@ -49,8 +49,14 @@ inline constexpr unsigned tracing_bit = 2;   // a tracer is installed
 // hook. relaxed: a switch, not a publication; a hook that sees a stale value records or misses
 // one event around the moment of switching, and what a recorded event touches is guarded by the
 // registry's own mutex (core/src/diagnostics.cpp).
-inline std::atomic<unsigned> mode{0};
-[[nodiscard]] inline unsigned current_mode() noexcept { return mode.load(std::memory_order_relaxed); }
+// Through the sync facade like every atomic in tpl, though no model sees it: the hooks compile
+// to nothing under Relacy (TPL_DIAGNOSTICS_HOOKS is 0 there).
+inline sync::atomic<unsigned> mode{0};
+[[nodiscard]] inline unsigned current_mode() noexcept {
+  // relaxed: a switch (see `mode`); pairs with no store: what the hook then touches is guarded
+  // by the registry mutex or by the tracer pointer's seq_cst load (core/src/diagnostics.cpp).
+  return mode.load(std::memory_order_relaxed);
+}
 
 // The slow halves, in core/src/diagnostics.cpp.
 void record_created(task_core& core, diagnostics::task_origin origin, const std::source_location& where) noexcept;

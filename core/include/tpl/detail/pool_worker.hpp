@@ -188,7 +188,8 @@ class pool_worker {
   int help_depth_ = 0;          // nesting of work run inside wait_for; this worker only
   owned_counter deepest_help_;  // the most help_depth_ ever reached; read by counters()
 #if TPL_DIAGNOSTICS_HOOKS
-  std::atomic<int> activity_{0};  // (help depth << 2) | worker_activity; see note_activity()
+  // (help depth << 2) | worker_activity; see note_activity(). Compiled out under Relacy.
+  sync::atomic<int> activity_{0};
 #endif
 };
 
