@@ -22,7 +22,19 @@
 //                            registers, the other gets invalid_operation           context bound 3
 //                            (full search, on the revision before the relaxed
 //                            orders of try_register: 92M executions, 430 s, clean)
+//   status_vs_reset          a consumer asks a completed operation's status while
+//                            the owner resets it (issue 29: the status read a
+//                            plain field reset() rewrote; it now comes from the
+//                            protocol's word, and a stale token throws)           full search
+//   throwing_result_vs_await a producer's result copy throws (the claim is given
+//                            back) while a second producer retries and an awaiter
+//                            registers (issue 29: the claim stayed, the awaiter
+//                            never resumed)                                        context bound 2
+//   status_publishes_prior_writes
+//                            a consumer that sees `succeeded` reads what the
+//                            producer wrote before completing                      full search
 #include <optional>
+#include <stdexcept>
 
 #include "support/model_runner.hpp"
 #include "tpl/manual_reset_value_task_source.hpp"
@@ -208,6 +220,121 @@ struct two_awaiters : rl::test_suite<two_awaiters, 3> {
   }
 };
 
+struct status_vs_reset : rl::test_suite<status_vs_reset, 2> {
+  std::optional<source_type> source;
+  std::uint64_t first_token = 0;
+  tpl::value_task_source_status seen = tpl::value_task_source_status::pending;
+  bool refused = false;
+
+  void before() {
+    source.emplace();
+    first_token = source->version();
+    source->set_result(1);  // op 0 completed, nobody awaits it: reset() may drop it
+    seen = tpl::value_task_source_status::pending;
+    refused = false;
+  }
+  void thread(unsigned index) {
+    if (index == 0) {
+      source->reset();
+    } else {
+      try {
+        seen = source->get_status(first_token);
+      } catch (const tpl::invalid_operation&) {
+        refused = true;  // the reset came first: a stale token
+      }
+    }
+  }
+  void after() {
+    // Either the status of op 0 as it was (succeeded) or a refusal; never pending, never torn.
+    RL_ASSERT(refused != (seen == tpl::value_task_source_status::succeeded));
+    source.reset();
+  }
+};
+
+// A result whose copy throws when asked to; the value is a race-checked cell.
+struct fragile {
+  tpl::sync::cell<int> value{0};
+  bool throw_on_copy = false;
+  explicit fragile(int v, bool throws = false) : value(v), throw_on_copy(throws) {}
+  fragile(const fragile& other) : value(other.value.load()), throw_on_copy(false) {
+    if (other.throw_on_copy) throw std::runtime_error("copy failed");
+  }
+  fragile& operator=(const fragile&) = delete;
+};
+using fragile_source = tpl::manual_reset_value_task_source<fragile>;
+
+struct throwing_result_vs_await : rl::test_suite<throwing_result_vs_await, 3> {
+  std::optional<fragile_source> source;
+  std::uint64_t token = 0;
+  tpl::sync::cell<int> got{0};
+  tpl::sync::cell<int> runs{0};
+
+  static void resume(void* self) { static_cast<throwing_result_vs_await*>(self)->consume(); }
+  void consume() {
+    got.store(source->get_result(token).value.load());
+    runs.store(runs.load() + 1);
+  }
+  void before() {
+    source.emplace();
+    token = source->version();
+    got.store(0);
+    runs.store(0);
+  }
+  void thread(unsigned index) {
+    if (index == 0) {
+      if (!source->on_completed(token, {&throwing_result_vs_await::resume, this})) consume();
+    } else if (index == 1) {
+      const fragile bad(1, true);
+      try {
+        source->set_result(bad);  // the copy throws after the claim: the claim is given back
+      } catch (const std::runtime_error&) {
+      } catch (const tpl::invalid_operation&) {  // producer 2 completed first
+      }
+    } else {
+      // The second producer retries while the first holds the claim; it completes the operation.
+      for (;;) {
+        try {
+          source->set_result(fragile(2));
+          return;
+        } catch (const tpl::invalid_operation&) {
+          tpl::sync::spin_pause();
+        }
+      }
+    }
+  }
+  void after() {
+    RL_ASSERT(runs.load() == 1);
+    RL_ASSERT(got.load() == 2);
+    source.reset();
+  }
+};
+
+// A consumer that sees the status `succeeded` sees what the producer wrote before completing,
+// as .NET's GetStatus (a volatile read) promises.
+struct status_publishes_prior_writes : rl::test_suite<status_publishes_prior_writes, 2> {
+  std::optional<source_type> source;
+  std::optional<tpl::sync::cell<int>> side;
+  std::uint64_t token = 0;
+
+  void before() {
+    source.emplace();
+    side.emplace(0);
+    token = source->version();
+  }
+  void thread(unsigned index) {
+    if (index == 0) {
+      side->store(9);
+      source->set_result(1);
+    } else if (source->get_status(token) == tpl::value_task_source_status::succeeded) {
+      RL_ASSERT(side->load() == 9);
+    }
+  }
+  void after() {
+    side.reset();
+    source.reset();
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -228,6 +355,16 @@ int main(int argc, char** argv) {
                                            search::context_bound(3)),
           make_scenario<two_awaiters>("two_awaiters", "two awaiters of one operation: one registers, one is refused",
                                       search::context_bound(3)),
+          make_scenario<status_vs_reset>("status_vs_reset",
+                                         "a consumer asks a completed operation's status while the owner resets it",
+                                         search::full()),
+          make_scenario<throwing_result_vs_await>(
+              "throwing_result_vs_await",
+              "a producer's result copy throws while a second producer retries and an awaiter registers",
+              search::context_bound(2)),
+          make_scenario<status_publishes_prior_writes>(
+              "status_publishes_prior_writes", "a consumer that sees `succeeded` sees the producer's earlier writes",
+              search::full()),
       },
       argc, argv);
 }

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <future>
 #include <optional>
@@ -20,6 +22,7 @@
 #include "tpl/task.hpp"
 #include "tpl/task_completion_source.hpp"
 #include "tpl/thread_pool.hpp"
+#include "tpl/yield.hpp"
 
 namespace {
 
@@ -360,4 +363,113 @@ TEST(Diagnostics, EnableTwiceAndDisableAreIdempotent) {
   EXPECT_FALSE(diag::is_enabled());
 }
 
+// Issue 29, defect 3: a worker waits on a coroutine whose resumption is queued behind the wait
+// in its own deque (by a pool switch or a yield). Before, nothing was reported: a coroutine task
+// has no queued item of its own. The report now matches the queued resumption to the frame.
+task<int> hops_onto(thread_pool& pool) {
+  co_await pool.schedule();
+  co_return 5;
+}
+task<int> yields_once() {
+  co_await tpl::yield();
+  co_return 6;
+}
+
+diag::deadlock_report report_of_wait_on_coroutine(bool by_yield) {
+  recording_on on;
+  std::promise<diag::deadlock_report> reported;
+  cancellation_token_source give_up;
+  diag::set_deadlock_handler([&](const diag::deadlock_report& report) {
+    reported.set_value(report);
+    give_up.cancel();
+  });
+  thread_pool::options settings;
+  settings.worker_count = 1;
+  settings.allow_spare_threads = false;
+  thread_pool pool(settings);
+  task<bool> outer = run(pool, [&] {
+    task<int> coroutine = by_yield ? yields_once() : hops_onto(pool);
+    coroutine.wait(give_up.token());  // its resumption waits below this wait in the only deque
+    return true;
+  });
+  EXPECT_THROW(outer.get(), aggregate_exception);
+  diag::set_deadlock_handler({});
+  return reported.get_future().get();
+}
+
+TEST(Diagnostics, DeadlockOnACoroutineWhosePoolSwitchIsQueuedBehindTheWaitIsReported) {
+  const diag::deadlock_report report = report_of_wait_on_coroutine(false);
+  ASSERT_TRUE(report.stuck.has_value()) << report.message;
+  EXPECT_EQ(report.stuck->origin, diag::task_origin::coroutine);
+  EXPECT_TRUE(function_name_contains(*report.stuck, "hops_onto")) << report.message;
+  EXPECT_NE(report.message.find("deadlock"), std::string::npos);
+}
+
+TEST(Diagnostics, DeadlockOnACoroutineWhoseYieldIsQueuedBehindTheWaitIsReported) {
+  const diag::deadlock_report report = report_of_wait_on_coroutine(true);
+  ASSERT_TRUE(report.stuck.has_value()) << report.message;
+  EXPECT_TRUE(function_name_contains(*report.stuck, "yields_once")) << report.message;
+}
+
+// Issue 28, item 7: with recording off the report still names the pool and the blocked worker
+// (the task graph needs recording).
+TEST(Diagnostics, DeadlockIsReportedWithTheWorkerWhenRecordingIsOff) {
+  ASSERT_FALSE(diag::is_enabled());
+  std::promise<diag::deadlock_report> reported;
+  cancellation_token_source give_up;
+  diag::set_deadlock_handler([&](const diag::deadlock_report& report) {
+    reported.set_value(report);
+    give_up.cancel();
+  });
+  thread_pool::options settings;
+  settings.worker_count = 1;
+  settings.allow_spare_threads = false;
+  thread_pool pool(settings);
+  task<bool> outer = run(pool, [&] {
+    task<int> queued = run(pool, [] { return 7; });
+    task<int> needs_it = continue_with(queued, [](const task<int>& done) { return done.get(); });
+    needs_it.wait(give_up.token());
+    return true;
+  });
+  EXPECT_THROW(outer.get(), aggregate_exception);
+  diag::set_deadlock_handler({});
+  const diag::deadlock_report report = reported.get_future().get();
+  EXPECT_EQ(report.pool, &pool);
+  EXPECT_EQ(report.worker, 0u);
+  EXPECT_FALSE(report.awaited.has_value());
+  EXPECT_NE(report.message.find("worker 0"), std::string::npos) << report.message;
+  EXPECT_NE(report.message.find("enable()"), std::string::npos) << report.message;
+}
+
+// Issue 29, defect 6: to_json() copied bytes that are not UTF-8 (a Latin-1 file name) into its
+// output, which strict parsers reject. Python's json module, on strictly decoded UTF-8, parses it.
+task<int> coroutine_from_a_latin1_file(task<int> input);
+
+TEST(Diagnostics, JsonOfALatin1FileNameIsValidUtf8ForAStrictParser) {
+  recording_on on;
+  task_completion_source<int> source;
+  task<int> waiting = coroutine_from_a_latin1_file(source.task());
+  const std::string json = diag::snapshot().to_json();
+  EXPECT_NE(json.find("latin1_caf\\ufffd.cpp"), std::string::npos) << json;
+  const std::string path = ::testing::TempDir() + "tpl_snapshot.json";
+  {
+    std::FILE* file = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(file, nullptr);
+    std::fwrite(json.data(), 1, json.size(), file);
+    std::fclose(file);
+  }
+  const std::string check = "/usr/bin/python3 -c \"import json,sys; json.loads(open(sys.argv[1],'rb').read().decode('utf-8'))\" " + path;
+  EXPECT_EQ(std::system(check.c_str()), 0) << "a strict parser rejected: " << json;
+  std::remove(path.c_str());
+  source.set_result(1);
+  EXPECT_EQ(waiting.get(), 1);
+}
+
+}  // namespace
+
+// Made under a file name that is Latin-1, not UTF-8 ("caf\xe9"), for the JSON test above. Last
+// in the file: the #line directive renames everything after it.
+#line 1 "latin1_caf\xe9.cpp"
+namespace {
+tpl::task<int> coroutine_from_a_latin1_file(tpl::task<int> input) { co_return co_await input; }
 }  // namespace

@@ -35,6 +35,24 @@ TEST(ProcessScenarios, DeadlockOnGetIsReportedInsteadOfHangingSilently) {
   expect_clean_exit(run_scenario("deadlock_report_on_get"), 42);
 }
 
+// Issue 29, defect 2: the report of a wait parked by the stack guard ran on the nearly used-up
+// stack (SIGSEGV in the default handler's fprintf). 16 KiB thread stacks; not under a sanitizer,
+// whose runtime needs more than 16 KiB of stack per thread for itself.
+TEST(ProcessScenarios, DeadlockReportOnA16KiBStackWithTheDefaultHandler) {
+#if TPL_UNDER_SANITIZER
+  GTEST_SKIP() << "sanitizer runtimes need more than 16 KiB of stack per thread";
+#else
+  expect_clean_exit(run_scenario("deadlock_report_on_a_small_stack", {"default"}), 42);
+#endif
+}
+TEST(ProcessScenarios, DeadlockReportOnA16KiBStackWithAHandlerThatNeedsStack) {
+#if TPL_UNDER_SANITIZER
+  GTEST_SKIP() << "sanitizer runtimes need more than 16 KiB of stack per thread";
+#else
+  expect_clean_exit(run_scenario("deadlock_report_on_a_small_stack", {"handler"}), 42);
+#endif
+}
+
 TEST(ProcessScenarios, DelaysCanceledAtExpiryNeverHangTheTimer) {
   expect_clean_exit(run_scenario("timer_cancel_at_expiry"));
 }

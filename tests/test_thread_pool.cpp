@@ -3,6 +3,9 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdlib>
+#include <cstdio>
+#include <chrono>
 #include <functional>
 #include <future>
 #include <latch>
@@ -233,6 +236,40 @@ TEST(ThreadPool, CreateAndDestroyInALoop) {
       pool.submit([&] { ran.fetch_add(1); });
     }
     ASSERT_EQ(ran.load(), 1);
+  }
+}
+
+// Issue 29, defect 4: two threads calling shutdown() both passed a plain flag and joined the
+// same threads (a hang). The second caller now waits for the first. Each round starts the two
+// callers together; a hang is caught by the deadline, which only detects it.
+TEST(ThreadPool, ShutdownFromTwoThreadsAtOnceReturnsInBoth) {
+  for (int round = 0; round < 100; ++round) {
+    tpl::thread_pool pool(2);
+    std::atomic<int> ran{0};
+    for (int item = 0; item < 8; ++item) pool.submit([&ran] { ran.fetch_add(1); });
+    std::latch start(2);
+    std::promise<void> first_done;
+    std::promise<void> second_done;
+    std::thread first([&] {
+      start.arrive_and_wait();
+      pool.shutdown();
+      first_done.set_value();
+    });
+    std::thread second([&] {
+      start.arrive_and_wait();
+      pool.shutdown();
+      second_done.set_value();
+    });
+    const bool returned = first_done.get_future().wait_for(std::chrono::seconds(60)) == std::future_status::ready &&
+                          second_done.get_future().wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+    if (!returned) {
+      ADD_FAILURE() << "round " << round << ": a shutdown() call never returned";
+      std::fflush(nullptr);
+      std::_Exit(1);  // the callers are stuck in join(): nothing can end them
+    }
+    first.join();
+    second.join();
+    EXPECT_EQ(ran.load(), 8);  // shutdown ran everything queued
   }
 }
 

@@ -3,6 +3,8 @@
 // invalid_operation for (value_task.hpp, manual_reset_value_task_source.hpp).
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -215,6 +217,69 @@ TEST(ManualResetValueTaskSource, CompletedFromAnotherThread) {
     EXPECT_EQ(awaiting.get(), std::to_string(round));
     producer.join();
     source.reset();
+  }
+}
+
+// Issue 29, defect 1: a result whose copy throws left the operation claimed for good: the
+// awaiter never resumed, and both a second set_result and reset() threw invalid_operation.
+struct copy_may_throw {
+  int value = 0;
+  bool throw_on_copy = false;
+  copy_may_throw(int v, bool throws) : value(v), throw_on_copy(throws) {}
+  copy_may_throw(const copy_may_throw& other) : value(other.value) {
+    if (other.throw_on_copy) throw std::runtime_error("copy failed");
+  }
+  copy_may_throw& operator=(const copy_may_throw&) = default;
+};
+
+task<int> await_fragile(value_task<copy_may_throw> operation) { co_return (co_await operation).value; }
+
+TEST(ManualResetValueTaskSource, ThrowingResultCopyPropagatesAndTheAwaiterGetsTheNextResult) {
+  manual_reset_value_task_source<copy_may_throw> source;
+  task<int> awaiting = await_fragile(source.task());
+  const copy_may_throw bad(1, true);
+  EXPECT_THROW(source.set_result(bad), std::runtime_error);
+  EXPECT_FALSE(awaiting.is_completed());
+  EXPECT_EQ(source.get_status(source.version()), tpl::value_task_source_status::pending);
+  source.set_result(copy_may_throw(2, false));  // the claim was given back
+  ASSERT_TRUE(awaiting.is_completed());
+  EXPECT_EQ(awaiting.get(), 2);
+}
+
+TEST(ManualResetValueTaskSource, ThrowingResultCopyLeavesTheSourceResettable) {
+  manual_reset_value_task_source<copy_may_throw> source;
+  const copy_may_throw bad(1, true);
+  EXPECT_THROW(source.set_result(bad), std::runtime_error);
+  EXPECT_NO_THROW(source.reset());
+  task<int> awaiting = await_fragile(source.task());
+  source.set_result(copy_may_throw(3, false));
+  EXPECT_EQ(awaiting.get(), 3);
+}
+
+// Issue 29, defect 5: get_status read a plain field that reset() rewrote (a data race under
+// ThreadSanitizer on every run). The status now comes from the protocol's word; a stale token
+// throws. Each round races one status query against one reset.
+TEST(ManualResetValueTaskSource, StatusQueryRacingAResetGivesTheStatusOrAStaleTokenError) {
+  manual_reset_value_task_source<int> source;
+  for (int round = 0; round < 500; ++round) {
+    const std::uint64_t token = source.version();
+    source.set_result(round);  // completed, unawaited: reset() may drop it
+    std::atomic<bool> go{false};
+    bool refused = false;
+    tpl::value_task_source_status seen = tpl::value_task_source_status::pending;
+    std::thread asker([&] {
+      while (!go.load(std::memory_order_acquire)) {
+      }
+      try {
+        seen = source.get_status(token);
+      } catch (const invalid_operation&) {
+        refused = true;
+      }
+    });
+    go.store(true, std::memory_order_release);
+    source.reset();
+    asker.join();
+    EXPECT_NE(refused, seen == tpl::value_task_source_status::succeeded) << "round " << round;
   }
 }
 

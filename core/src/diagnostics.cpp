@@ -9,11 +9,13 @@
 #include <mutex>
 #include <new>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
+
+#include <pthread.h>
+#include <unistd.h>
 
 #include "tpl/deadlock_report.hpp"
 #include "tpl/detail/cancellation_state.hpp"
@@ -51,6 +53,7 @@ struct task_record {
   task_origin origin = task_origin::coroutine;
   std::source_location created_at;
   task_core* core = nullptr;
+  const void* frame = nullptr;  // a coroutine task's frame: its queued resumptions name it
   const task_state* waits_on = nullptr;  // what it awaits or continues (may be gone: check the sequence)
   std::uint64_t waits_on_sequence = 0;   // 0: waits_on was not recorded
   std::size_t awaiters = 0;
@@ -138,19 +141,57 @@ task_info describe(const task_state* key, const task_record& record, const regis
   return info;
 }
 
+// The length of the well-formed UTF-8 sequence at `text` (RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF), or 0 if the bytes there are not one.
+std::size_t utf8_sequence_length(const unsigned char* text) {
+  const unsigned char lead = text[0];
+  if (lead < 0x80) return 1;
+  std::size_t length = 0;
+  unsigned char low = 0x80;   // the allowed range of the second byte, narrower for some leads
+  unsigned char high = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) low = 0xA0;   // overlong
+    if (lead == 0xED) high = 0x9F;  // surrogates
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) low = 0x90;   // overlong
+    if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
+  } else {
+    return 0;  // a continuation byte, C0/C1 (overlong) or F5..FF
+  }
+  if (text[1] < low || text[1] > high) return 0;  // also stops at the terminating NUL
+  for (std::size_t index = 2; index < length; ++index) {
+    if (text[index] < 0x80 || text[index] > 0xBF) return 0;
+  }
+  return length;
+}
+
+// A JSON string of `text`: quotes, backslashes and control characters escaped, well-formed UTF-8
+// copied, and every byte that is not part of a well-formed sequence (a Latin-1 file name, say)
+// replaced by U+FFFD, so that the output is valid UTF-8 for strict parsers (RFC 8259 section 8.1).
 void append_escaped(std::string& out, const char* text) {
   out += '"';
-  for (const char* c = text; *c != '\0'; ++c) {
-    const auto byte = static_cast<unsigned char>(*c);
+  const auto* c = reinterpret_cast<const unsigned char*>(text);
+  while (*c != '\0') {
+    const unsigned char byte = *c;
     if (byte == '"' || byte == '\\') {
       out += '\\';
-      out += *c;
+      out += static_cast<char>(byte);
+      ++c;
     } else if (byte < 0x20) {
       char escaped[8];
       std::snprintf(escaped, sizeof escaped, "\\u%04x", byte);
       out += escaped;
+      ++c;
+    } else if (const std::size_t length = utf8_sequence_length(c); length != 0) {
+      out.append(reinterpret_cast<const char*>(c), length);
+      c += length;
     } else {
-      out += *c;
+      out += "\\ufffd";  // one replacement per ill-formed byte
+      ++c;
     }
   }
   out += '"';
@@ -351,7 +392,8 @@ using tpl::diagnostics::registry;
 using tpl::diagnostics::task_record;
 
 #if TPL_DIAGNOSTICS_HOOKS
-void record_created(task_core& core, diagnostics::task_origin origin, const std::source_location& where) noexcept {
+void record_created(task_core& core, diagnostics::task_origin origin, const std::source_location& where,
+                    const void* frame) noexcept {
   registry& reg = diagnostics::the_registry();
   if ((current_mode() & tracking_bit) != 0) {  // a tracer alone needs no registry (nor its lock)
     std::lock_guard lock(reg.mutex);
@@ -362,6 +404,7 @@ void record_created(task_core& core, diagnostics::task_origin origin, const std:
         record.origin = origin;
         record.created_at = where;
         record.core = &core;
+        record.frame = frame;
         reg.tasks.emplace(&core.state(), record);
         core.mark_tracked();
       } catch (...) {
@@ -487,48 +530,71 @@ void record_cancellation_source_destroyed(const cancellation_state& state) noexc
   reg.sources.erase(&state);
 }
 
-void report_stalled_wait(pool_worker& worker, task_core* awaited) noexcept {
-  if (awaited == nullptr) return;  // a fork-join join: no task to name
+namespace {
+
+// Builds the report of a stalled wait and hands it to the handler (default: stderr). Runs on a
+// thread of its own (report_stalled_wait), with the blocked worker waiting for it.
+void describe_and_deliver_stalled_wait(pool_worker& worker, task_core* awaited) noexcept {
   registry& reg = diagnostics::the_registry();
   diagnostics::deadlock_report report;
   diagnostics::deadlock_handler handler;
   try {
     std::lock_guard lock(reg.mutex);
-    // Follow what the awaited task waits for (recorded edges) to a task queued in this worker's
-    // deque. The worker already ran what its wait may run (run_own_subtree) and now parks: with
-    // the pool stalled, no thread can take anything left there.
+    // Follow what the awaited task waits for (recorded edges) to a task that can go on only
+    // through this worker's deque: queued there itself, or (a coroutine) with its resumption
+    // queued there by a yield or a pool switch. The worker already ran what its wait may run
+    // (run_own_subtree) and now parks: with the pool stalled, no thread can take anything left
+    // there. Without recording, only the awaited task itself can be checked.
     task_core* current = awaited;
     task_core* stuck = nullptr;
     for (int step = 0; step < 64 && current != nullptr; ++step) {
       work_item* item = current->queued_item();
       const task_status status = current->state().status();
-          if (item != nullptr && (status == task_status::created || status == task_status::waiting_to_run) &&
+      if (item != nullptr && (status == task_status::created || status == task_status::waiting_to_run) &&
           worker.holds(item)) {
         stuck = current;
         break;
       }
       const auto found = reg.tasks.find(&current->state());
-      if (found == reg.tasks.end() || found->second.waits_on == nullptr) break;
+      if (found == reg.tasks.end()) break;
+      if (found->second.frame != nullptr && !current->state().is_completed() &&
+          worker.holds_resumption_of(found->second.frame)) {
+        stuck = current;
+        break;
+      }
+      if (found->second.waits_on == nullptr) break;
       const auto next = reg.tasks.find(found->second.waits_on);
       if (next == reg.tasks.end() || next->second.sequence != found->second.waits_on_sequence) break;
       current = next->second.core;
     }
-      if (stuck == nullptr) return;  // nothing queued behind this wait: it may still end from outside
+    const std::int64_t queued = worker.queue_length();
+    // Nothing found queued behind this wait: with recording on, the wait may still end from
+    // outside. With recording off the graph is unknown, so a stalled pool whose blocked worker
+    // still holds queued work is reported, naming the worker only.
+    if (stuck == nullptr && (reg.recording || queued == 0)) return;
     report.pool = &worker.pool();
     report.worker = worker.index();
-    const auto awaited_record = reg.tasks.find(&awaited->state());
-    if (awaited_record != reg.tasks.end()) report.awaited = diagnostics::describe(awaited_record->first, awaited_record->second, reg);
-    const auto stuck_record = reg.tasks.find(&stuck->state());
-    if (stuck_record != reg.tasks.end()) report.stuck = diagnostics::describe(stuck_record->first, stuck_record->second, reg);
-    report.message = "tpl: probable deadlock: worker " + std::to_string(report.worker) + " of pool " +
-                     diagnostics::address_text(report.pool) + " blocks in a wait for " +
-                     (report.awaited ? diagnostics::describe_site(*report.awaited) : std::string("a task not recorded")) +
-                     ", which needs " +
-                     (report.stuck ? diagnostics::describe_site(*report.stuck) : std::string("a task not recorded")) +
-                     "; that task is queued in this worker's own deque, every thread of the pool is "
-                     "blocked and no spare thread can start, so only this worker could run it, after the wait (unless another "
-                     "thread's wait ends from outside the pool, or a token cancels the queued task)";
-    if (!reg.recording) report.message += " (call tpl::diagnostics::enable() to name both tasks)";
+    const std::string where = "worker " + std::to_string(report.worker) + " of pool " + diagnostics::address_text(report.pool);
+    if (stuck != nullptr) {
+      const auto awaited_record = reg.tasks.find(&awaited->state());
+      if (awaited_record != reg.tasks.end()) report.awaited = diagnostics::describe(awaited_record->first, awaited_record->second, reg);
+      const auto stuck_record = reg.tasks.find(&stuck->state());
+      if (stuck_record != reg.tasks.end()) report.stuck = diagnostics::describe(stuck_record->first, stuck_record->second, reg);
+      const std::string needs = report.awaited && report.stuck ? diagnostics::describe_site(*report.awaited) +
+                                                                     ", which needs " +
+                                                                     diagnostics::describe_site(*report.stuck)
+                                                               : std::string("a task that needs itself or another task");
+      report.message = "tpl: probable deadlock: " + where + " blocks in a wait for " + needs +
+                       "; that task (or the rest of its coroutine) is queued in this worker's own deque, every thread of "
+                       "the pool is blocked and no spare thread can start, so only this worker could run it, after the "
+                       "wait (unless another thread's wait ends from outside the pool, or a token cancels the queued task)";
+    } else {
+      report.message = "tpl: probable deadlock: " + where + " blocks in a wait while " + std::to_string(queued) +
+                       " item(s) wait in its own deque; every thread of the pool is blocked and no spare thread can "
+                       "start, so only this worker could run them, after the wait (unless the awaited task completes "
+                       "from outside the pool)";
+    }
+    if (!reg.recording) report.message += " (call tpl::diagnostics::enable() to name the tasks)";
     handler = reg.on_deadlock;
   } catch (...) {
     return;  // out of memory while describing: say nothing rather than fail the wait
@@ -542,6 +608,46 @@ void report_stalled_wait(pool_worker& worker, task_core* awaited) noexcept {
   } catch (...) {
     // A handler that throws: documented as dropped (the wait must go on).
   }
+}
+
+}  // namespace
+
+void report_stalled_wait(pool_worker& worker, task_core* awaited) noexcept {
+  if (awaited == nullptr) return;  // a fork-join join: no task to name
+  // The stack guard parks a worker whose stack is nearly used up, so this may run with a few
+  // KiB left: stdio on an unbuffered stderr alone takes ~8 KiB, and a handler may take any
+  // amount. The report is built and delivered on a thread of its own (a rare event: the pool is
+  // stalled), which the worker waits for. Its stack size is set here, not inherited: a program
+  // that makes small stacks the default (pthread_setattr_default_np, ulimit -s) would give the
+  // reporter the same few KiB.
+  struct job {
+    pool_worker* worker;
+    task_core* awaited;
+    static void* run(void* self) {
+      auto* the_job = static_cast<job*>(self);
+      describe_and_deliver_stalled_wait(*the_job->worker, the_job->awaited);
+      return nullptr;
+    }
+  } the_job{&worker, awaited};
+  constexpr std::size_t reporter_stack_bytes = 1024 * 1024;
+  pthread_attr_t attributes;
+  bool started = false;
+  pthread_t reporter{};
+  if (::pthread_attr_init(&attributes) == 0) {
+    if (::pthread_attr_setstacksize(&attributes, reporter_stack_bytes) == 0) {
+      started = ::pthread_create(&reporter, &attributes, &job::run, &the_job) == 0;
+    }
+    ::pthread_attr_destroy(&attributes);
+  }
+  if (started) {
+    ::pthread_join(reporter, nullptr);
+    return;
+  }
+  // No thread could start: a fixed line through write(2), which needs almost no stack.
+  static constexpr char line[] =
+      "tpl: probable deadlock: a pool worker blocks in a wait while every thread of its pool is blocked (no thread "
+      "could be started to describe it)\n";
+  [[maybe_unused]] const ssize_t written = ::write(2, line, sizeof line - 1);
 }
 #endif
 

@@ -4,6 +4,7 @@
 #include <new>
 
 #include "tpl/detail/basic_exceptions.hpp"
+#include "tpl/detail/pool_scheduling_awaitable.hpp"
 #include "tpl/detail/pool_worker.hpp"
 #include "tpl/thread_pool.hpp"
 
@@ -30,6 +31,11 @@ void queue_to_pool(thread_pool& pool, work_item* item) {
 }
 
 }  // namespace
+
+const void* resumed_coroutine(const work_item* item) noexcept {
+  if (item->run == &resumption_item::resume) return static_cast<const resumption_item*>(item)->handle.address();
+  return pool_scheduling_awaitable::coroutine_of(item);
+}
 
 void queue_to_ambient_pool(work_item* item) { queue_to_pool(ambient_pool(), item); }
 

@@ -68,6 +68,9 @@ void thread_pool::shutdown() {
   if (current_worker() != nullptr) {
     throw invalid_operation("thread_pool::shutdown: called from one of the pool's own workers (it would wait for itself)");
   }
+  // The first caller joins; any other caller, on any thread, waits here until it has finished
+  // (a second call does nothing but wait, as the header promises).
+  sync::lock_guard lock(shutdown_mutex_);
   if (joined_) return;
   intake_.begin_shutdown();
   for (sync::thread& thread : threads_) thread.join();

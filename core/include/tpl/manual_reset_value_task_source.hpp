@@ -49,18 +49,25 @@ class manual_reset_value_task_source final : public value_task_source<T> {
   /// A `value_task<T>` for the current operation.
   [[nodiscard]] value_task<T> task() { return value_task<T>(*this, version()); }
 
+  /// A result whose copy or move throws leaves the operation pending (the claim is given back:
+  /// it may be completed again, or reset) and the exception propagates to the caller.
   template <class Value = stored_type>
     requires(!std::is_void_v<T>)
   void set_result(Value&& value) {
     state_.reserve_completion();
-    value_.emplace(std::forward<Value>(value));
+    try {
+      value_.emplace(std::forward<Value>(value));
+    } catch (...) {
+      state_.cancel_reservation();  // the optional stayed empty: nothing to undo but the claim
+      throw;
+    }
     finish(outcome::value);
   }
   void set_result()
     requires std::is_void_v<T>
   {
     state_.reserve_completion();
-    value_.emplace();
+    value_.emplace();  // no_value: cannot throw
     finish(outcome::value);
   }
 
@@ -68,9 +75,10 @@ class manual_reset_value_task_source final : public value_task_source<T> {
   /// faulted, as .NET's GetStatus reads them. A null exception_ptr: std::invalid_argument.
   void set_exception(std::exception_ptr error) {
     if (error == nullptr) throw std::invalid_argument("tpl::manual_reset_value_task_source::set_exception: null exception_ptr");
+    const outcome kind = is_cancellation(error) ? outcome::canceled : outcome::error;  // before the claim
     state_.reserve_completion();
-    error_ = std::move(error);
-    finish(is_cancellation(error_) ? outcome::canceled : outcome::error);
+    error_ = std::move(error);  // a move: cannot throw
+    finish(kind);
   }
 
   /// Starts the next operation. Throws invalid_operation while the current one is awaited (its
@@ -79,17 +87,18 @@ class manual_reset_value_task_source final : public value_task_source<T> {
     state_.begin_reset();
     value_.reset();
     error_ = nullptr;
-    outcome_.store(static_cast<std::uint8_t>(outcome::none));
     state_.end_reset();
   }
 
   [[nodiscard]] value_task_source_status get_status(std::uint64_t token) const override {
-    if (!state_.is_completed(token)) return value_task_source_status::pending;
-    switch (static_cast<outcome>(outcome_.load())) {
+    // The kind is part of the protocol's word (never a field reset() may be rewriting).
+    switch (state_.completion(token)) {
+      case outcome::none: return value_task_source_status::pending;
       case outcome::value: return value_task_source_status::succeeded;
       case outcome::canceled: return value_task_source_status::canceled;
-      default: return value_task_source_status::faulted;
+      case outcome::error: break;
     }
+    return value_task_source_status::faulted;
   }
 
   bool on_completed(std::uint64_t token, value_task_continuation continuation) override {
@@ -98,8 +107,7 @@ class manual_reset_value_task_source final : public value_task_source<T> {
   }
 
   T get_result(std::uint64_t token) override {
-    state_.begin_consume(token);
-    const outcome kind = static_cast<outcome>(outcome_.load());
+    const outcome kind = state_.begin_consume(token);
     if (kind != outcome::value) {
       const std::exception_ptr error = error_;
       state_.end_consume();
@@ -117,7 +125,7 @@ class manual_reset_value_task_source final : public value_task_source<T> {
   }
 
  private:
-  enum class outcome : std::uint8_t { none, value, error, canceled };
+  using outcome = detail::value_task_source_state::outcome;
 
   static bool is_cancellation(const std::exception_ptr& error) {
     try {
@@ -130,13 +138,11 @@ class manual_reset_value_task_source final : public value_task_source<T> {
   }
 
   void finish(outcome kind) {
-    outcome_.store(static_cast<std::uint8_t>(kind));
-    const value_task_continuation continuation = state_.complete();
+    const value_task_continuation continuation = state_.complete(kind);
     if (continuation.invoke != nullptr) continuation.invoke(continuation.context);
   }
 
   detail::value_task_source_state state_;
-  sync::cell<std::uint8_t> outcome_{static_cast<std::uint8_t>(outcome::none)};  ///< what value_/error_ hold
   std::optional<stored_type> value_;
   std::exception_ptr error_;
 };

@@ -89,7 +89,8 @@ class thread_pool {
   thread_pool& operator=(const thread_pool&) = delete;
 
   /// Stops accepting work from outside, runs everything queued, joins the workers. The
-  /// destructor does this; calling it earlier is allowed, and a second call does nothing.
+  /// destructor does this; calling it earlier is allowed, from any thread outside the pool, and
+  /// a second call (concurrent or later) returns once the first has finished.
   /// Throws tpl::invalid_operation when called from one of the pool's own workers.
   void shutdown();
 
@@ -207,7 +208,8 @@ class thread_pool {
   std::vector<std::unique_ptr<detail::pool_worker>> workers_;  ///< core_count_ + max_spares_ seats
   sync::atomic<std::size_t> slot_count_{0};                    ///< seats with a worker
   std::vector<sync::thread> threads_;                          ///< the core workers' threads
-  bool joined_ = false;  ///< shutdown() has joined the workers; touched by the owning thread only
+  sync::mutex shutdown_mutex_;  ///< held by the shutdown() that joins; later callers wait on it
+  bool joined_ = false;         ///< shutdown() has joined the workers; under shutdown_mutex_
 
   mutable sync::mutex spare_mutex_;
   std::vector<std::unique_ptr<spare_slot>> spares_;  ///< under spare_mutex_ (reserved: never moves)

@@ -105,7 +105,15 @@ class deque_owner {
   [[nodiscard]] std::int64_t next_index() const { return checked().next_index(); }
   /// Whether `item` is in the deque (for diagnostics: a worker's deadlock check,
   /// core/src/diagnostics.cpp). Reads the slots without taking anything.
-  [[nodiscard]] bool holds(T item) const { return checked().holds(item); }
+  [[nodiscard]] bool holds(T item) const {
+    return checked().holds_if([item](const T& each) { return each == item; });
+  }
+  /// Whether an item for which `match(item)` is true is in the deque (diagnostics: a coroutine's
+  /// resumption queued behind a wait). Reads the slots as holds() does.
+  template <class Predicate>
+  [[nodiscard]] bool holds_if(Predicate match) const {
+    return checked().holds_if(match);
+  }
 
  private:
   friend class work_stealing_deque<T>;
@@ -185,7 +193,8 @@ class work_stealing_deque {
     return bottom_.load(std::memory_order_relaxed);
   }
 
-  bool holds(T item) const {
+  template <class Predicate>
+  bool holds_if(const Predicate& match) const {
     // relaxed: only the owner writes bottom_, and this is the owner.
     const std::int64_t bottom = bottom_.load(std::memory_order_relaxed);
     // relaxed: only the owner writes buffer_ (push's grow), and this is the owner.
@@ -194,7 +203,7 @@ class work_stealing_deque {
     // slot a thief already took: the caller asks only when no thief can run (its pool is stalled).
     const std::int64_t top = top_.load(std::memory_order_relaxed);
     for (std::int64_t index = top; index < bottom; ++index) {
-      if (current->get(index) == item) return true;
+      if (match(current->get(index))) return true;
     }
     return false;
   }

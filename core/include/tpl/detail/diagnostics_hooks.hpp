@@ -59,7 +59,9 @@ inline sync::atomic<unsigned> mode{0};
 }
 
 // The slow halves, in core/src/diagnostics.cpp.
-void record_created(task_core& core, diagnostics::task_origin origin, const std::source_location& where) noexcept;
+// `frame`: a coroutine task's frame (its queued resumptions name it), else nullptr.
+void record_created(task_core& core, diagnostics::task_origin origin, const std::source_location& where,
+                    const void* frame) noexcept;
 void record_destroyed(task_core& core) noexcept;
 void record_started(const task_state& state) noexcept;
 void record_completed(const task_state& state, task_status status) noexcept;
@@ -76,11 +78,13 @@ void record_pool_destroyed(thread_pool& pool) noexcept;
 bool record_cancellation_source_created(const cancellation_state& state) noexcept;
 void record_cancellation_source_destroyed(const cancellation_state& state) noexcept;
 // A worker of a pool in which every thread that runs work is blocked (no spare could start)
-// is about to park in a wait for `awaited` (nullptr: a fork-join join).
+// is about to park in a wait for `awaited` (nullptr: a fork-join join). Its stack may be nearly
+// used up: the report is built and delivered on a thread of its own.
 void report_stalled_wait(pool_worker& worker, task_core* awaited) noexcept;
 
-inline void task_created(task_core& core, diagnostics::task_origin origin, const std::source_location& where) noexcept {
-  if (current_mode() != 0) record_created(core, origin, where);
+inline void task_created(task_core& core, diagnostics::task_origin origin, const std::source_location& where,
+                         const void* frame = nullptr) noexcept {
+  if (current_mode() != 0) record_created(core, origin, where, frame);
 }
 inline void task_started(const task_state& state) noexcept {
   if ((current_mode() & tracing_bit) != 0) record_started(state);
@@ -137,7 +141,7 @@ inline void stalled_wait(pool_worker& worker, task_core* awaited) noexcept {
   report_stalled_wait(worker, awaited);
 }
 #else
-inline void task_created(task_core&, diagnostics::task_origin, const std::source_location&) noexcept {}
+inline void task_created(task_core&, diagnostics::task_origin, const std::source_location&, const void* = nullptr) noexcept {}
 inline void task_started(const task_state&) noexcept {}
 inline void task_completed(const task_state&, task_status) noexcept {}
 inline void continuation_registering(const task_state&) noexcept {}

@@ -27,6 +27,12 @@ class pool_scheduling_awaitable : private work_item {
   void await_suspend(std::coroutine_handle<> coroutine);
   void await_resume() const noexcept {}
 
+  // The coroutine `item` resumes if it is one of these awaitables, else nullptr (diagnostics).
+  [[nodiscard]] static const void* coroutine_of(const work_item* item) noexcept {
+    return item->run == &pool_scheduling_awaitable::resume ? static_cast<const pool_scheduling_awaitable*>(item)->coroutine_
+                                                            : nullptr;
+  }
+
  private:
   static void resume(work_item* self, bool) {
     std::coroutine_handle<>::from_address(static_cast<pool_scheduling_awaitable*>(self)->coroutine_).resume();

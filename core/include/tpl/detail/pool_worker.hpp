@@ -170,6 +170,11 @@ class pool_worker {
   [[nodiscard]] std::int64_t queue_length() const { return deque_.approximate_size(); }
   // On this worker's thread: whether `item` waits in its deque.
   [[nodiscard]] bool holds(work_item* item) const { return owner_.holds(item); }
+  // On this worker's thread (or while it is parked): whether an item in its deque resumes the
+  // coroutine whose frame is at `frame` (a yield or a pool switch queued behind a wait).
+  [[nodiscard]] bool holds_resumption_of(const void* frame) const {
+    return owner_.holds_if([frame](work_item* item) { return resumed_coroutine(item) == frame; });
+  }
 
  private:
   work_item* find_work(work_source& source);

@@ -80,9 +80,13 @@ struct final_step {
 template <class T, class Promise>
 class task_promise_base : public task_core_of<T> {
  public:
-  explicit task_promise_base(std::source_location where)  // by value: one pointer, in a register
-      : task_core_of<T>(task_status::waiting_for_activation, 2, &destroy_frame) {
-    diagnostics_hooks::task_created(*this, diagnostics::task_origin::coroutine, where);
+  task_promise_base() : task_core_of<T>(task_status::waiting_for_activation, 2, &destroy_frame) {}
+
+  // Called by the most derived promise's constructor, where `*this` is a whole Promise: the
+  // frame's address is known there (the deadlock report matches queued resumptions with it).
+  void announce(std::source_location where) noexcept {  // by value: one pointer, in a register
+    diagnostics_hooks::task_created(*this, diagnostics::task_origin::coroutine, where,
+                                    std::coroutine_handle<Promise>::from_promise(static_cast<Promise&>(*this)).address());
   }
 
   // Frames come from the calling thread's cache of free frames (frame_allocator.hpp).
@@ -118,8 +122,9 @@ class task_promise final : public task_promise_base<T, task_promise<T>> {
  public:
   // The default argument is evaluated where the coroutine's frame is made: diagnostics record
   // the coroutine's own location (its line and signature).
-  task_promise(std::source_location where = std::source_location::current())  // NOLINT(google-explicit-constructor)
-      : task_promise_base<T, task_promise<T>>(where) {}
+  task_promise(std::source_location where = std::source_location::current()) {  // NOLINT(google-explicit-constructor)
+    this->announce(where);
+  }
   template <class Value = T>
   void return_value(Value&& value) {
     this->set_value(std::forward<Value>(value));
@@ -129,8 +134,9 @@ class task_promise final : public task_promise_base<T, task_promise<T>> {
 template <>
 class task_promise<void> final : public task_promise_base<void, task_promise<void>> {
  public:
-  task_promise(std::source_location where = std::source_location::current())  // NOLINT(google-explicit-constructor)
-      : task_promise_base<void, task_promise<void>>(where) {}
+  task_promise(std::source_location where = std::source_location::current()) {  // NOLINT(google-explicit-constructor)
+    this->announce(where);
+  }
   void return_void() noexcept {}
 };
 

@@ -49,6 +49,9 @@ class value_task_source_state {
     resetting
   };
 
+  // What a completed operation holds; none while it is pending (and after a reset).
+  enum class outcome : std::uint64_t { none, value, error, canceled };
+
   value_task_source_state() = default;
   value_task_source_state(const value_task_source_state&) = delete;
   value_task_source_state& operator=(const value_task_source_state&) = delete;
@@ -59,16 +62,18 @@ class value_task_source_state {
     return version_of(word_.load(std::memory_order_relaxed));
   }
 
-  // Consumer: whether the operation of `token` completed. Throws invalid_operation for a stale
-  // token or an outcome already consumed.
-  [[nodiscard]] bool is_completed(std::uint64_t token) const {
+  // Consumer: the outcome of `token`'s operation, or outcome::none while it is pending. Throws
+  // invalid_operation for a stale token or an outcome already consumed. The kind is read from
+  // the word itself, so a reset() racing this call makes it throw (stale), never read a field
+  // the owner is rewriting.
+  [[nodiscard]] outcome completion(std::uint64_t token) const {
     // acquire: pairs with complete()'s release CAS: a caller that sees `completed` may read the
-    // outcome written before it.
+    // result written before it (get_result does so through begin_consume, which acquires again).
     const std::uint64_t word = word_.load(std::memory_order_acquire);
     const phase now = checked_phase(word, token);
     if (now == phase::consuming || now == phase::consumed) throw_consumed();
     if (now == phase::completed_for_awaiter) throw_second_awaiter();
-    return now == phase::completed;
+    return now == phase::completed ? outcome_of(word) : outcome::none;
   }
 
   // Consumer: leaves `continuation` to run at completion (true), or returns false if the
@@ -131,9 +136,28 @@ class value_task_source_state {
     }
   }
 
-  // Producer, after reserve_completion() and writing the outcome: marks the operation completed
-  // and returns the awaiter's continuation to run (invoke == nullptr when nobody waits).
-  tpl::value_task_continuation complete() {
+  // Producer, after reserve_completion() when writing the result threw: gives the claim back,
+  // so the operation is pending again (another set_* may complete it, reset() may start the
+  // next one) and an awaiter registered meanwhile stays registered.
+  void cancel_reservation() {
+    // relaxed: the CAS below re-reads the word; this load only picks the expected value.
+    std::uint64_t word = word_.load(std::memory_order_relaxed);
+    for (;;) {
+      // release (success): pairs with the next reserve_completion()'s acquire CAS and
+      // begin_reset()'s acquire CAS: whatever the failed construction wrote into the result's
+      // storage happens before the next producer or the owner writes it. relaxed (failure):
+      // retried (an awaiter moved registering -> waiting meanwhile), nothing read.
+      if (word_.compare_exchange_weak(word, word & ~reserved_bit, std::memory_order_release,
+                                      std::memory_order_relaxed)) {  // failure: retried, nothing read
+        return;
+      }
+    }
+  }
+
+  // Producer, after reserve_completion() and writing the result: marks the operation completed
+  // with `kind` and returns the awaiter's continuation to run (invoke == nullptr when nobody
+  // waits).
+  tpl::value_task_continuation complete(outcome kind) {
     // relaxed: the CAS below re-reads the word; this load only picks the expected value.
     std::uint64_t word = word_.load(std::memory_order_relaxed);
     for (;;) {
@@ -142,7 +166,7 @@ class value_task_source_state {
       // acq_rel: the release half publishes the outcome to the consumer's acquire (is_completed,
       // begin_consume); the acquire half pairs with try_register's release CAS to `waiting`,
       // making the continuation cells visible.
-      if (word_.compare_exchange_weak(word, with_phase(word, next), std::memory_order_acq_rel,
+      if (word_.compare_exchange_weak(word, with_outcome(with_phase(word, next), kind), std::memory_order_acq_rel,
                                       std::memory_order_relaxed)) {  // failure: retried, nothing read
         if (now != phase::waiting) return {};
         return {invoke_.load(), context_.load()};
@@ -150,10 +174,10 @@ class value_task_source_state {
     }
   }
 
-  // Consumer: claims the completed outcome of `token` before reading it; end_consume() after.
-  // Throws invalid_operation for a stale token, an operation not completed yet, or an outcome
-  // already consumed.
-  void begin_consume(std::uint64_t token) {
+  // Consumer: claims the completed outcome of `token` before reading it, and returns its kind;
+  // end_consume() after. Throws invalid_operation for a stale token, an operation not completed
+  // yet, or an outcome already consumed.
+  outcome begin_consume(std::uint64_t token) {
     // relaxed: the CAS below re-reads the word; this load only picks the expected value.
     std::uint64_t word = word_.load(std::memory_order_relaxed);
     for (;;) {
@@ -166,7 +190,7 @@ class value_task_source_state {
       // producer's. relaxed (failure): the retry only re-checks the phase.
       if (word_.compare_exchange_weak(word, with_phase(word, phase::consuming), std::memory_order_acquire,
                                       std::memory_order_relaxed)) {  // failure: only re-checks the phase
-        return;
+        return outcome_of(word);
       }
     }
   }
@@ -212,11 +236,13 @@ class value_task_source_state {
   }
 
  private:
-  // version << 4 | reserved << 3 | phase
+  // version << 6 | outcome << 4 | reserved << 3 | phase
   static constexpr unsigned phase_bits = 3;
   static constexpr std::uint64_t phase_mask = (std::uint64_t{1} << phase_bits) - 1;
   static constexpr std::uint64_t reserved_bit = std::uint64_t{1} << phase_bits;
-  static constexpr unsigned version_shift = phase_bits + 1;
+  static constexpr unsigned outcome_shift = phase_bits + 1;
+  static constexpr std::uint64_t outcome_mask = std::uint64_t{3} << outcome_shift;
+  static constexpr unsigned version_shift = outcome_shift + 2;
 
   static std::uint64_t pack(std::uint64_t version, phase p) {
     return (version << version_shift) | static_cast<std::uint64_t>(p);
@@ -225,6 +251,10 @@ class value_task_source_state {
   static phase phase_of(std::uint64_t word) { return static_cast<phase>(word & phase_mask); }
   static std::uint64_t with_phase(std::uint64_t word, phase p) {
     return (word & ~phase_mask) | static_cast<std::uint64_t>(p);
+  }
+  static outcome outcome_of(std::uint64_t word) { return static_cast<outcome>((word & outcome_mask) >> outcome_shift); }
+  static std::uint64_t with_outcome(std::uint64_t word, outcome kind) {
+    return (word & ~outcome_mask) | (static_cast<std::uint64_t>(kind) << outcome_shift);
   }
 
   static phase checked_phase(std::uint64_t word, std::uint64_t token) {

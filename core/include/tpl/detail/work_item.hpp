@@ -15,4 +15,9 @@ struct work_item {
   run_function run;
 };
 
+// The frame of the coroutine `item` resumes when it is a coroutine's queued resumption (a
+// `co_await tpl::yield()` or `co_await pool.schedule()` / `resume_on`), else nullptr. For the
+// deadlock report (core/src/diagnostics.cpp); defined in core/src/task_scheduling.cpp.
+[[nodiscard]] const void* resumed_coroutine(const work_item* item) noexcept;
+
 }  // namespace tpl::detail
