@@ -429,17 +429,19 @@ int main(int argc, char** argv) {
   using tpl::models::search;
   return tpl::models::run_scenarios(
       {
-          make_scenario<cancel_vs_register>("cancel_vs_register", "cancel() races a registration", search::full()),
+          make_scenario<cancel_vs_register>("cancel_vs_register", "cancel() races a registration", search::full(),
+                                            search::random(300000)),
           make_scenario<cancel_vs_unregister>("cancel_vs_unregister", "cancel() races unregister()", search::full()),
           make_scenario<cancel_vs_dispose>("cancel_vs_dispose", "cancel() races the registration's destruction",
                                            search::full()),
-          make_scenario<two_cancellers>("two_cancellers", "two threads cancel one source", search::full()),
+          make_scenario<two_cancellers>("two_cancellers", "two threads cancel one source", search::full(),
+                                        search::random(300000)),
           make_scenario<recycle_vs_cancel>("recycle_vs_cancel",
                                            "unregister and register again (recycling the node) while cancel() runs",
-                                           search::context_bound(4)),
+                                           search::context_bound(4), search::random(300000)),
           make_scenario<two_recyclers_vs_cancel>("two_recyclers_vs_cancel",
                                                  "two registrants race for one free node while a third thread cancels",
-                                                 search::context_bound(2)),
+                                                 search::context_bound(2), search::random(200000)),
           make_scenario<unregister_vs_recycle>("unregister_vs_recycle",
                                                "one thread unregisters while another registers and may recycle the node",
                                                search::context_bound(3)),
@@ -456,7 +458,7 @@ int main(int argc, char** argv) {
                                             "two registrants pop the free stack in turn, one freeing a node between",
                                             search::random(300000)),
           make_scenario<linked_source>("linked_source", "a parent is canceled while a linked source gets a registration",
-                                       search::context_bound(3)),
+                                       search::context_bound(3), search::random(300000)),
       },
       argc, argv);
 }

@@ -222,7 +222,7 @@ int main(int argc, char** argv) {
                                           "the operation arms after EAGAIN while the data arrives and is reported",
                                           search::full()),
           make_scenario<claim_race>("claim_race", "readiness, cancel and close claim a waiter that is suspending",
-                                    search::full()),
+                                    search::full(), search::random(1000000)),
           make_scenario<cancel_while_arming>("cancel_while_arming",
                                              "the cancel callback runs inside await_suspend while readiness races",
                                              search::full()),

@@ -295,20 +295,20 @@ int main(int argc, char** argv) {
       {
           make_scenario<restricted_waiter_vs_submit>(
               "restricted_waiter_vs_submit", "2 workers: a parked waiter vs the outside submission that releases it",
-              search::random(200000)),
+              search::random(200000), search::random(60000)),
           make_scenario<handover_one_worker>("handover_one_worker",
                                              "1 worker parks: a spare must run the item that releases it",
-                                             search::random(200000)),
+                                             search::random(200000), search::random(60000)),
           make_scenario<task_get_on_a_worker>(
               "task_get_on_a_worker",
               "task::get() parks a worker; a spare completes the source and queues its continuations",
-              search::random(200000)),
+              search::random(200000), search::random(60000)),
           make_scenario<fork_vs_sleeping_thief>("fork_vs_sleeping_thief",
                                                 "a fork and join while the other worker steals or sleeps",
-                                                search::random(200000)),
+                                                search::random(200000), search::random(60000)),
           make_scenario<parked_deque_drained_by_spare>(
               "parked_deque_drained_by_spare", "a parked worker's own item is stolen by the spare",
-              search::random(200000)),
+              search::random(200000), search::random(60000)),
       },
       argc, argv);
 }

@@ -251,12 +251,18 @@ struct status_vs_reset : rl::test_suite<status_vs_reset, 2> {
   }
 };
 
-// A result whose copy throws when asked to; the value is a race-checked cell.
+// A result whose copy throws when asked to; the value is a race-checked cell, and every copy,
+// failed or not, counts itself in a race-checked counter: so the failed copy's writes must
+// happen before the next producer's (the claim is given back with release), or Relacy reports
+// a race on the counter. (A write into the result's own storage cannot show it: Relacy starts a
+// fresh history for an object constructed over a failed one.)
 struct fragile {
+  static inline tpl::sync::cell<int>* copies = nullptr;
   tpl::sync::cell<int> value{0};
   bool throw_on_copy = false;
   explicit fragile(int v, bool throws = false) : value(v), throw_on_copy(throws) {}
   fragile(const fragile& other) : value(other.value.load()), throw_on_copy(false) {
+    copies->store(copies->load() + 1);
     if (other.throw_on_copy) throw std::runtime_error("copy failed");
   }
   fragile& operator=(const fragile&) = delete;
@@ -268,6 +274,7 @@ struct throwing_result_vs_await : rl::test_suite<throwing_result_vs_await, 3> {
   std::uint64_t token = 0;
   tpl::sync::cell<int> got{0};
   tpl::sync::cell<int> runs{0};
+  tpl::sync::cell<int> copies{0};
 
   static void resume(void* self) { static_cast<throwing_result_vs_await*>(self)->consume(); }
   void consume() {
@@ -279,6 +286,8 @@ struct throwing_result_vs_await : rl::test_suite<throwing_result_vs_await, 3> {
     token = source->version();
     got.store(0);
     runs.store(0);
+    copies.store(0);
+    fragile::copies = &copies;
   }
   void thread(unsigned index) {
     if (index == 0) {

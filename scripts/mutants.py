@@ -25,7 +25,11 @@ model stops at its first failing scenario: a killed mutant names the scenario th
 not every scenario that would have failed.
 
 Usage: scripts/mutants.py [--list] [--only CODE_SUBSTRING] [--file PATH_SUBSTRING] [--models A,B] [--jobs N]
-                          [--from N]
+                          [--from N] [--tier long|ci]
+
+--tier picks the models' search budgets (models/support/model_runner.hpp): `long` (default) runs
+each scenario's full search, as `make models-long` does; `ci` runs the smaller searches `make
+test` runs, to show which mutants the CI budget still kills.
 """
 
 from __future__ import annotations
@@ -314,9 +318,13 @@ def main() -> int:
                                          "a survivor then survived only these models")
     parser.add_argument("--from", dest="first", type=int, default=1,
                         help="start at this mutant's number (1-based, as --list numbers them): resumes a run")
+    parser.add_argument("--tier", choices=["long", "ci"], default="long",
+                        help="the models' search budgets: long (full searches, default) or ci (make test's)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="scenarios run at once (default: the CPU count)")
     args = parser.parse_args()
+    os.environ["TPL_MODEL_TIER"] = args.tier  # every model process inherits it
+    print(f"models run their {args.tier} tier", flush=True)
 
     mutants = find_mutants()
     if args.only:

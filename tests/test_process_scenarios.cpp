@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -51,6 +54,29 @@ TEST(ProcessScenarios, DeadlockReportOnA16KiBStackWithAHandlerThatNeedsStack) {
 #else
   expect_clean_exit(run_scenario("deadlock_report_on_a_small_stack", {"handler"}), 42);
 #endif
+}
+
+// Issue 28, item 4: a program using when_any(work, delay(10 s)) ends with nothing on stderr,
+// with or without an unobserved-exception handler (the delay dropped at exit ends canceled), and
+// an unobserved fault without a handler is silent, as in .NET.
+std::string stderr_of_timeout_pattern(const std::string& mode) {
+  const std::string path = ::testing::TempDir() + "tpl_timeout_pattern_" + mode + ".txt";
+  const tpl_test::child_outcome outcome = run_scenario("timeout_pattern_then_exit", {path, mode});
+  EXPECT_TRUE(outcome.exited && outcome.exit_code == 0) << outcome.describe();
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  std::remove(path.c_str());
+  return text.str();
+}
+TEST(ProcessScenarios, TimeoutPatternEndsWithoutOutputWithTheDefaultHandler) {
+  EXPECT_EQ(stderr_of_timeout_pattern("default"), "");
+}
+TEST(ProcessScenarios, TimeoutPatternNeverCallsTheUnobservedHandlerAtExit) {
+  EXPECT_EQ(stderr_of_timeout_pattern("handler"), "");
+}
+TEST(ProcessScenarios, UnobservedFaultWithoutAHandlerIsSilent) {
+  EXPECT_EQ(stderr_of_timeout_pattern("unobserved"), "");
 }
 
 TEST(ProcessScenarios, DelaysCanceledAtExpiryNeverHangTheTimer) {

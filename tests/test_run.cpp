@@ -1,6 +1,7 @@
 // tpl::run: status transitions, results, exceptions, unwrapping, misuse.
 #include <gtest/gtest.h>
 
+#include <thread>
 #include <functional>
 #include <future>
 #include <stdexcept>
@@ -116,6 +117,17 @@ TEST(Run, MisuseGetsClearErrors) {
   EXPECT_THROW((void)tpl::run(pool, null_pointer), std::invalid_argument);
   pool.shutdown();
   EXPECT_THROW((void)tpl::run(pool, [] { return 1; }), tpl::invalid_operation);
+}
+
+// Issue 28, item 6: run(fn) from a custom pool's worker queues to the default pool, as
+// Task.Run does; a blocking get() on the custom worker used to run fn there, inline.
+TEST(Run, RunFromACustomPoolWorkerRunsOnTheDefaultPoolEvenWhenWaitedThere) {
+  tpl::thread_pool custom(1);
+  const bool ran_elsewhere = tpl::run(custom, [] {
+    const std::thread::id waiter = std::this_thread::get_id();
+    return tpl::run([] { return std::this_thread::get_id(); }).get() != waiter;
+  }).get();
+  EXPECT_TRUE(ran_elsewhere);
 }
 
 }  // namespace

@@ -273,4 +273,13 @@ TEST(ThreadPool, ShutdownFromTwoThreadsAtOnceReturnsInBoth) {
   }
 }
 
+// Issue 28, item 6: thread_pool(std::size_t(-1)) crashed (its seat count overflowed).
+TEST(ThreadPool, AbsurdWorkerCountsThrowInvalidArgument) {
+  EXPECT_THROW(tpl::thread_pool(std::size_t(-1)), std::invalid_argument);
+  tpl::thread_pool::options settings;
+  settings.worker_count = 1;
+  settings.max_spare_threads = std::size_t(-1);
+  EXPECT_THROW(tpl::thread_pool{settings}, std::invalid_argument);
+}
+
 }  // namespace

@@ -154,4 +154,36 @@ TEST(WaitOnOneWorkerPool, TimedAndCancelableWaitsFromTheOnlyWorkerDoNotDeadlock)
   EXPECT_EQ(outcome.get(), 21);
 }
 
+// Issue 28, item 6: .NET's WaitAll / WaitAny(tasks, token) check the token first, so an
+// already-canceled token throws even when every task is complete.
+TEST(NetDivergences, WaitAllWithACanceledTokenThrowsEvenWhenTheTasksAreComplete) {
+  tpl::cancellation_token_source source;
+  source.cancel();
+  std::vector<task<int>> done{task<int>::from_result(1), task<int>::from_result(2)};
+  EXPECT_THROW(tpl::wait_all(done, source.token()), tpl::operation_canceled);
+  EXPECT_THROW((void)tpl::wait_all_for(done, 1s, source.token()), tpl::operation_canceled);
+}
+TEST(NetDivergences, WaitAnyWithACanceledTokenThrowsEvenWhenATaskIsComplete) {
+  tpl::cancellation_token_source source;
+  source.cancel();
+  std::vector<task<int>> done{task<int>::from_result(1)};
+  EXPECT_THROW((void)tpl::wait_any(done, source.token()), tpl::operation_canceled);
+}
+// Task.Wait(token) on a canceled task with a canceled token: the token's
+// OperationCanceledException, ahead of the aggregate. A faulted task still gives the aggregate.
+TEST(NetDivergences, WaitWithACanceledTokenOnACanceledTaskThrowsOperationCanceled) {
+  tpl::cancellation_token_source source;
+  source.cancel();
+  const task<int> canceled = task<int>::from_canceled(source.token());
+  EXPECT_THROW(canceled.wait(source.token()), tpl::operation_canceled);
+  try {
+    canceled.wait(source.token());
+  } catch (const tpl::aggregate_exception&) {
+    ADD_FAILURE() << "an aggregate_exception, not operation_canceled";
+  } catch (const tpl::operation_canceled&) {
+  }
+  const task<int> faulted = task<int>::from_exception(std::make_exception_ptr(std::runtime_error("x")));
+  EXPECT_THROW(faulted.wait(source.token()), tpl::aggregate_exception);
+}
+
 }  // namespace

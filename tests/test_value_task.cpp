@@ -283,4 +283,19 @@ TEST(ManualResetValueTaskSource, StatusQueryRacingAResetGivesTheStatusOrAStaleTo
   }
 }
 
+// Issue 28, item 6: value_task<T>::get() on a faulted operation throws the exception itself
+// (.NET's ValueTask<T>.Result), not an aggregate_exception; a canceled one task_canceled.
+TEST(ValueTask, GetOnAFaultedOperationThrowsTheExceptionItself) {
+  manual_reset_value_task_source<int> source;
+  value_task<int> operation = source.task();
+  source.set_exception(std::make_exception_ptr(std::runtime_error("broken")));
+  EXPECT_THROW((void)std::move(operation).get(), std::runtime_error);
+  tpl::task_completion_source<int> canceled;
+  canceled.set_canceled();
+  EXPECT_THROW((void)value_task<int>(canceled.task()).get(), tpl::task_canceled);
+  tpl::task_completion_source<int> faulted;
+  faulted.set_exception(std::make_exception_ptr(std::logic_error("wrapped")));
+  EXPECT_THROW((void)value_task<int>(faulted.task()).get(), std::logic_error);
+}
+
 }  // namespace

@@ -130,8 +130,9 @@ wait_outcome block_then_settle(task_core& core, gate_waiter& node, const wait_de
 void wait_for_completion(task_core& core) {
   if (core.state().is_completed()) return;
   if (pool_worker* worker = current_worker()) {
-    // The awaited task itself, if it is still queued (anywhere): run it here, as .NET does.
-    if (has_stack_room() && core.claim_and_run_inline() && core.state().is_completed()) return;
+    // The awaited task itself, if it is still queued (anywhere in this worker's pool): run it
+    // here, as .NET does.
+    if (has_stack_room() && core.claim_and_run_inline(worker->pool()) && core.state().is_completed()) return;
     const std::int64_t mark = worker->wait_mark();
     worker_waiter node;
     diagnostics_hooks::continuation_registering(core.state());
@@ -157,7 +158,9 @@ wait_outcome wait_for_completion_until(task_core& core, const wait_deadline& dea
   if (deadline && std::chrono::steady_clock::now() >= *deadline) return wait_outcome::timed_out;
   pool_worker* worker = current_worker();
   if (worker != nullptr) {
-    if (has_stack_room() && core.claim_and_run_inline() && core.state().is_completed()) return wait_outcome::completed;
+    if (has_stack_room() && core.claim_and_run_inline(worker->pool()) && core.state().is_completed()) {
+      return wait_outcome::completed;
+    }
   }
   gate_waiter node;
   const std::int64_t mark = worker != nullptr ? worker->wait_mark() : 0;

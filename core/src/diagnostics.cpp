@@ -26,6 +26,7 @@
 #include "tpl/exceptions.hpp"
 #include "tpl/sync/sync.hpp"
 #include "tpl/thread_pool.hpp"
+#include "tpl/unobserved_exceptions.hpp"
 
 namespace tpl::detail {
 
@@ -254,6 +255,7 @@ void enable() {
   std::lock_guard lock(reg.mutex);
   reg.recording = true;
   publish_mode(reg);
+  detail::print_unobserved_without_handler(true);
 #else
   throw invalid_operation("tpl::diagnostics::enable: tpl was built with TPL_DIAGNOSTICS=OFF");
 #endif
@@ -264,6 +266,7 @@ void disable() noexcept {
   std::lock_guard lock(reg.mutex);
   reg.recording = false;
   publish_mode(reg);
+  detail::print_unobserved_without_handler(false);
 }
 
 bool is_enabled() noexcept {

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstdio>
+#include <stdexcept>
+#include <string>
 #include <thread>
 
 #include "tpl/config.hpp"
@@ -15,9 +17,25 @@ namespace tpl {
 
 namespace {
 
+// More threads than any machine runs usefully, and small enough that seat counts never
+// overflow (thread_pool(std::size_t(-1)) crashed before it was checked: issue 28).
+constexpr std::size_t max_pool_threads = std::size_t{1} << 16;
+
 std::size_t resolve_worker_count(std::size_t requested) {
+  if (requested > max_pool_threads) {
+    throw std::invalid_argument("tpl::thread_pool: worker_count " + std::to_string(requested) + " is above the limit of " +
+                                std::to_string(max_pool_threads) + " (0 means one per hardware thread)");
+  }
   if (requested != 0) return requested;
   return std::max<std::size_t>(1, std::thread::hardware_concurrency());
+}
+
+std::size_t resolve_max_spares(std::size_t requested) {
+  if (requested > max_pool_threads) {
+    throw std::invalid_argument("tpl::thread_pool: max_spare_threads " + std::to_string(requested) +
+                                " is above the limit of " + std::to_string(max_pool_threads));
+  }
+  return requested != 0 ? requested : config::max_spare_threads;
 }
 
 }  // namespace
@@ -25,7 +43,7 @@ std::size_t resolve_worker_count(std::size_t requested) {
 thread_pool::thread_pool(options settings)
     : settings_(std::move(settings)),
       core_count_(resolve_worker_count(settings_.worker_count)),
-      max_spares_(settings_.max_spare_threads != 0 ? settings_.max_spare_threads : config::max_spare_threads) {
+      max_spares_(resolve_max_spares(settings_.max_spare_threads)) {
   const std::size_t count = core_count_;
   // Every seat up front (null for spares until first used), so the vector never moves while
   // thieves index it; spares_ likewise.

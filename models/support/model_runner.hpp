@@ -1,13 +1,19 @@
 // Runs Relacy scenarios by name, prints what each explored, and turns any failure into a
 // non-zero exit status so ctest (and make mutants) see it.
 //
-// Usage of a model binary:  model_x [--list] [scenario ...]
+// Usage of a model binary:  model_x [--list] [--long] [scenario ...]
 //   no scenario names: run them all;  --list: print the names.
+//
+// Two tiers (issue 28): by default each scenario runs its CI search, sized so that every model
+// of `make test` finishes in minutes on one core of a busy machine; `--long` (or the
+// environment variable TPL_MODEL_TIER=long, which `make models-long` sets) runs the full search
+// each scenario names first. A scenario given one search runs it in both tiers.
 #pragma once
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -41,31 +47,49 @@ struct scenario {
   std::string name;
   std::string race;  // one line: what the scenario makes race, and the invariant it checks
   std::function<bool(rl::test_params&)> simulate;
-  search how;
+  search how;  // the long tier's search (make models-long)
+  search ci;   // the CI tier's (make test): the same, or a bounded subset of it
 };
 
 template <class Suite>
 scenario make_scenario(std::string name, std::string race, search how) {
   return {std::move(name), std::move(race), [](rl::test_params& params) { return rl::simulate<Suite>(params); },
-          how};
+          how, how};
+}
+// A scenario whose long search is too big for CI: `ci` is what `make test` runs.
+template <class Suite>
+scenario make_scenario(std::string name, std::string race, search how, search ci) {
+  return {std::move(name), std::move(race), [](rl::test_params& params) { return rl::simulate<Suite>(params); },
+          how, ci};
 }
 
 inline int run_scenarios(const std::vector<scenario>& scenarios, int argc, char** argv) {
   std::vector<std::string> wanted(argv + 1, argv + argc);
+  bool long_tier = false;
+  if (const char* tier = std::getenv("TPL_MODEL_TIER"); tier != nullptr && std::strcmp(tier, "long") == 0) long_tier = true;
+  if (const auto flag = std::find(wanted.begin(), wanted.end(), "--long"); flag != wanted.end()) {
+    long_tier = true;
+    wanted.erase(flag);
+  }
   if (wanted.size() == 1 && wanted[0] == "--list") {
-    for (const scenario& each : scenarios) std::printf("%-28s %s\n", each.name.c_str(), each.race.c_str());
+    for (const scenario& each : scenarios) {
+      std::printf("%-28s %s [long: %s; ci: %s]\n", each.name.c_str(), each.race.c_str(), each.how.describe().c_str(),
+                  each.ci.describe().c_str());
+    }
     return 0;
   }
+  std::printf("tier: %s\n", long_tier ? "long (full searches)" : "ci (make models-long runs the full searches)");
   int failures = 0;
   int ran = 0;
   for (const scenario& each : scenarios) {
     if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), each.name) == wanted.end()) continue;
     ++ran;
+    const search& how = long_tier ? each.how : each.ci;
     rl::test_params params;
-    params.search_type = each.how.type;
-    if (each.how.type == rl::sched_bound) params.context_bound = each.how.bound;
-    if (each.how.type == rl::sched_random) params.iteration_count = each.how.iterations;
-    std::printf("=== %s (%s): %s\n", each.name.c_str(), each.how.describe().c_str(), each.race.c_str());
+    params.search_type = how.type;
+    if (how.type == rl::sched_bound) params.context_bound = how.bound;
+    if (how.type == rl::sched_random) params.iteration_count = how.iterations;
+    std::printf("=== %s (%s): %s\n", each.name.c_str(), how.describe().c_str(), each.race.c_str());
     std::fflush(stdout);
     const auto start = std::chrono::steady_clock::now();
     const bool passed = each.simulate(params);

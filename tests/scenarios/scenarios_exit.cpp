@@ -16,14 +16,15 @@
 #include "tpl/run.hpp"
 #include "tpl/task_completion_source.hpp"
 #include "tpl/unobserved_exceptions.hpp"
+#include "tpl/when_any.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 
 // A default-pool task blocked on a pending delay when main returns: exit must not hang. The
-// timer's exit handler drops the pending timer (the delay faults with broken_promise), which
-// ends the task, and then the default pool drains.
+// timer's exit handler drops the pending timer (the delay ends canceled), which ends the task,
+// and then the default pool drains.
 TPL_SCENARIO("exit_with_task_blocked_on_delay") {
   static std::latch started(1);  // built before the default pool: destroyed after it drained
   (void)tpl::run([] {
@@ -82,6 +83,33 @@ TPL_SCENARIO("default_pool_cannot_start") {
   }
   std::printf("run() did not throw\n");
   return 1;
+}
+
+// Issue 28, item 4: .NET's timeout pattern, when_any(work, delay(10 s)), leaves the losing delay
+// pending; at exit its timer is dropped. Before, that faulted the delay with broken_promise and
+// every run printed "a faulted task's exception was never observed" for a completion source
+// the user never made. argv[0]: a file that becomes this process's stderr (the test checks it
+// stays empty); argv[1]: "handler" installs an unobserved-exception handler that writes to it
+// (it must not be called: the dropped delay is not a fault), "default" installs none, and
+// "unobserved" also drops a really faulted task unobserved without a handler (.NET: silent).
+TPL_SCENARIO("timeout_pattern_then_exit") {
+  if (argc < 2) return 2;
+  std::FILE* redirected = std::freopen(argv[0], "w", stderr);
+  if (redirected == nullptr) return 3;
+  const std::string mode = argv[1];
+  if (mode == "handler") {
+    tpl::set_unobserved_exception_handler([](const tpl::aggregate_exception& unobserved) {
+      std::fprintf(stderr, "handler called: %s\n", unobserved.what());
+    });
+  }
+  auto work = tpl::run([] { return 5; });
+  auto winner = tpl::when_any(work, tpl::delay(10s)).get();
+  if (winner.index != 0) return 4;  // the work won: the delay is still pending
+  if (mode == "unobserved") {
+    (void)tpl::run([]() -> int { throw std::runtime_error("nobody looks at this"); }).wait_for(0ms);
+  }
+  std::printf("main returns with a ten-second delay pending\n");
+  return 0;
 }
 
 }  // namespace

@@ -32,6 +32,22 @@ struct delay_state {
   task_completion_source<> source;
   timer_service::timer_id timer = 0;
   cancellation_registration on_cancel;
+
+  delay_state() = default;
+  delay_state(const delay_state&) = delete;
+  delay_state& operator=(const delay_state&) = delete;
+  // A delay whose timer was dropped without firing (the process exits and the timer service
+  // drops what is pending, or the service had already stopped) ends canceled, never faulted: the
+  // user's code did nothing wrong, so no unobserved exception may be reported (issue 28), and
+  // its awaiters still resume (no task waits on a timer at exit).
+  ~delay_state() {
+    try {
+      if (!source.task().is_completed()) (void)source.try_set_canceled();
+    } catch (...) {
+      // A forsaken (empty) source: nothing to end. No memory: the source's destructor ends the
+      // task as before.
+    }
+  }
 };
 
 // An infinite delay (-1 ms): no timer; only the token can complete it. Its source lives in the

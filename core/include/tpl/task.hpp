@@ -233,6 +233,11 @@ class task {
   static bool conclude_wait(detail::task_core_of<T>& core, detail::wait_outcome outcome, const cancellation_token& token) {
     if (outcome == detail::wait_outcome::timed_out) return false;
     if (outcome == detail::wait_outcome::canceled) throw operation_canceled(token);
+    // .NET's Wait(token): a canceled task seen with a canceled token throws the token's
+    // OperationCanceledException (ThrowIfCancellationRequested) ahead of the aggregate.
+    if (token.is_cancellation_requested() && core.state().status() == task_status::canceled) {
+      throw operation_canceled(token);
+    }
     core.rethrow_if_unsuccessful_for_blocking_wait();
     return true;
   }

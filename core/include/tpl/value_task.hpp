@@ -101,8 +101,10 @@ class value_task {
   /// Allocates unless the value_task already holds a task. Consumes the value_task.
   [[nodiscard]] task<T> as_task() && { return to_task(take("as_task")); }
 
-  /// Blocks until the operation completes; its result, or aggregate_exception as `task<T>::get()`.
-  /// Consumes the value_task.
+  /// Blocks until the operation completes and returns its result. A faulted operation throws its
+  /// exception itself and a canceled one task_canceled, as `co_await` does and as .NET's
+  /// `ValueTask<T>.Result` does (not the aggregate_exception of `task<T>::get()`). Consumes the
+  /// value_task.
   T get() && {
     state_type taken = take("get");
     if (auto* result = std::get_if<inline_result>(&taken)) {
@@ -112,7 +114,14 @@ class value_task {
         return std::move(result->value);
       }
     }
-    return to_task(std::move(taken)).get();
+    task<T> operation = to_task(std::move(taken));
+    try {
+      return std::move(operation).get();
+    } catch (const aggregate_exception& wrapped) {
+      // get() wrapped the operation's own exception (the first, for a task with several).
+      if (wrapped.inner_exceptions().empty()) throw;
+      std::rethrow_exception(wrapped.inner_exceptions().front());
+    }
   }
 
  private:

@@ -45,6 +45,9 @@ namespace detail {
 template <class T>
 bool wait_all_until(const std::vector<task<T>>& tasks, const wait_deadline& deadline, const cancellation_token& token) {
   require_valid_inputs("tpl::wait_all", tasks);
+  // .NET's WaitAll(tasks, token) checks the token first: a canceled token throws even when every
+  // task is complete.
+  if (token.is_cancellation_requested()) throw operation_canceled(token);
   for (const task<T>& each : tasks) {
     const wait_outcome outcome = wait_for_completion_until(*each.core(), deadline, token);
     if (outcome == wait_outcome::timed_out) return false;
@@ -69,6 +72,7 @@ std::optional<std::size_t> wait_any_until(std::vector<task<T>> tasks, const wait
                                           const cancellation_token& token) {
   // A task that is already complete wins at once, without building a combinator.
   require_valid_inputs("tpl::wait_any", tasks);
+  if (token.is_cancellation_requested()) throw operation_canceled(token);  // first, as .NET's WaitAny
   for (std::size_t index = 0; index < tasks.size(); ++index) {
     if (tasks[index].is_completed()) return index;
   }

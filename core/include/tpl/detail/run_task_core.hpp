@@ -35,15 +35,15 @@ using run_task_result_t = typename unwrapped_result<std::invoke_result_t<Fn&>>::
 // What run() tasks with a token share: the early cancellation of a queued task, and the
 // mapping of fn's operation_canceled. `Core` is the task's typed state.
 template <class R>
-class cancelable_run_core : public task_core_of<R>, public work_item {
+class cancelable_run_core : public task_core_of<R>, public pool_work_item {
  protected:
   cancelable_run_core(task_core::destroy_function destroy, work_item::run_function run, cancellation_token token)
       // Two references: the returned handle and the queued item (then, for an unwrapping
       // task, the continuation on the inner task).
-      : task_core_of<R>(task_status::created, 2, destroy), work_item{run}, token_(std::move(token)) {
+      : task_core_of<R>(task_status::created, 2, destroy), pool_work_item{{run}}, token_(std::move(token)) {
     // A waiter may run the item inline while it is still queued (task_core::claim_and_run_inline)
     // only when no token is involved: two concurrent start()s would race on registration_.
-    this->set_queued_item(static_cast<work_item*>(this), !token_.can_be_canceled());
+    this->set_queued_item(static_cast<pool_work_item*>(this), !token_.can_be_canceled());
   }
 
  public:
@@ -227,6 +227,7 @@ auto queue_run(thread_pool& pool, Fn&& fn, cancellation_token token, const std::
   (void)core->state().try_transition(task_status::created, task_status::waiting_to_run);
   try {
     core->watch_token();  // before queueing: the item may start at once
+    core->target = &pool;  // before queueing: read by a waiter that may claim the item
     pool_access::submit_item(pool, core);
   } catch (...) {
     if (core->registration_.unregister()) core->release();  // the callback's reference, if it was taken

@@ -51,9 +51,11 @@ class task_core {
       try {
         report_unobserved(aggregate_exception(errors_.to_vector()));
       } catch (...) {
-        // No memory to build the aggregate: say so on stderr rather than terminate (release()
-        // is noexcept) or stay silent.
-        std::fputs("tpl: a faulted task's exception was never observed (no memory to describe it)\n", stderr);
+        // No memory to build the aggregate: say so on stderr, if anyone listens, rather than
+        // terminate (release() is noexcept).
+        if (unobserved_exceptions_are_heard()) {
+          std::fputs("tpl: a faulted task's exception was never observed (no memory to describe it)\n", stderr);
+        }
       }
     }
     destroy_without_recursion(this);
@@ -94,7 +96,7 @@ class task_core {
   // the task started when it is reached, and only drops its reference). Every run of such an
   // item must start the task with one try_transition(waiting_to_run, running) and end by
   // releasing exactly one reference, whoever runs it.
-  void set_queued_item(work_item* item, bool claimable) noexcept {
+  void set_queued_item(pool_work_item* item, bool claimable) noexcept {
     queued_item_offset_ = static_cast<std::int32_t>(reinterpret_cast<char*>(item) - reinterpret_cast<char*>(this));
     inline_claimable_ = claimable;
   }
@@ -103,8 +105,10 @@ class task_core {
   // somewhere, instead of blocking until a thread reaches its queue entry. true if the task was
   // waiting to run and this call ran its item (the task may still be waiting, e.g. on an
   // unwrapped inner task); false if it is not claimable or already started.
-  bool claim_and_run_inline() {
+  // Only a waiter on a worker of the pool the item was queued to claims it (`waiter_pool`).
+  bool claim_and_run_inline(const thread_pool& waiter_pool) {
     if (!inline_claimable_ || state_.status() != task_status::waiting_to_run) return false;
+    if (static_cast<pool_work_item*>(queued_item())->target != &waiter_pool) return false;
     add_reference();  // the inline run releases it; the queued entry keeps its own
     work_item* item = queued_item();
     item->run(item, true);

@@ -4,6 +4,10 @@
 // wrapped in a heap item that deletes itself after running.
 #pragma once
 
+namespace tpl {
+class thread_pool;
+}  // namespace tpl
+
 namespace tpl::detail {
 
 struct work_item {
@@ -13,6 +17,14 @@ struct work_item {
   // case: in the second the joiner is the caller.
   using run_function = void (*)(work_item* self, bool via_scheduler);
   run_function run;
+};
+
+// A run() task's item: it knows the pool it was queued to, so that a blocking waiter runs it
+// inline only on a worker of that pool (task_core::claim_and_run_inline). A waiter on another
+// pool's worker leaves it to its own pool, as .NET's Task.Run work stays on the default pool
+// whoever waits for it.
+struct pool_work_item : work_item {
+  thread_pool* target = nullptr;  // set before the item is queued, never changed after
 };
 
 // The frame of the coroutine `item` resumes when it is a coroutine's queued resumption (a

@@ -22,9 +22,17 @@ namespace tpl::io {
 
 /// A numeric IPv4 or IPv6 address ("127.0.0.1", "::1") or "localhost" (127.0.0.1), and a port.
 /// Anything else throws std::invalid_argument where it is used.
+///
+/// Not an aggregate on purpose: g++ before 13 destroys an aggregate temporary written inside a
+/// `co_await` expression twice (GCC PR 101976: `co_await connect_tcp({"127.0.0.1", port})` freed
+/// the string twice), while a temporary built by a constructor is handled correctly
+/// (docs/tasks.md, "g++ 12 and temporaries in co_await").
 struct endpoint {
   std::string address;
   std::uint16_t port = 0;
+
+  endpoint() = default;
+  endpoint(std::string address_text, std::uint16_t port_number) : address(std::move(address_text)), port(port_number) {}
 };
 
 class listener {
