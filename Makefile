@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 CMAKE_QUIET := >/dev/null
 
-.PHONY: all bootstrap demo demo-trace diagnostics-overhead test conformance models tsan asan clang bench bench-report docs fuzz mutants proptests-long clean
+.PHONY: all bootstrap demo demo-trace diagnostics-overhead test conformance models models-long tsan asan clang bench bench-report docs fuzz mutants proptests-long clean
 
 all: test
 
@@ -58,9 +58,20 @@ conformance: bootstrap
 	./build/release/conformance/tpl_conformance_replay conformance/vectors
 	/usr/bin/python3 conformance/reference_runner.py --replayer build/release/conformance/tpl_conformance_replay conformance/vectors
 
+# The Relacy models with the searches `make test` runs (each scenario's CI tier: minutes on one
+# core), and with the full searches (`make models-long`: each scenario's long tier, today's
+# budgets: about 15 minutes, model_cancellation alone ~10; docs/testing.md has the table). The
+# long tier runs each model binary with no ctest timeout.
 models: bootstrap
 	$(call build,model)
 	ctest --preset model
+
+models-long: bootstrap
+	$(call build,model)
+	for model in build/model/models/model_*; do \
+	  case $$model in *planted_bug) continue;; esac; \
+	  echo "== $$model (long tier)"; TPL_MODEL_TIER=long $$model || exit 1; \
+	done
 
 tsan: bootstrap
 	$(call build,tsan)

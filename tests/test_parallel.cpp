@@ -6,6 +6,13 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <sstream>
+#include <ranges>
+#include <mutex>
+#include <memory>
+#include <iterator>
+#include <fstream>
+#include <filesystem>
 #include <limits>
 #include <list>
 #include <numeric>
@@ -245,6 +252,115 @@ TEST(AggregateException, HandleRefusesAnEmptyPredicateEvenWithNoInnerExceptions)
   EXPECT_THROW(one.handle(empty), std::invalid_argument);
   tpl::aggregate_exception none(std::vector<std::exception_ptr>{});
   EXPECT_THROW(none.handle(empty), std::invalid_argument);
+}
+
+// Issue 28, item 3: single-pass ranges. parallel_for_each kept copies of input iterators and
+// dereferenced them later, but copies of an input iterator share their position: a recursive
+// directory iterator segfaulted, and std::views::istream did not compile.
+TEST(ParallelForEach, RecursiveDirectoryIteratorVisitsEveryFileOnce) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::path(::testing::TempDir()) / "tpl_parallel_for_each_tree";
+  fs::remove_all(root);
+  std::set<std::string> expected;
+  for (int directory = 0; directory < 6; ++directory) {
+    // (path pieces from streams, not "d" + std::to_string(...): g++ 12 -O3 gives a false
+    // -Wrestrict on that concatenation)
+    std::ostringstream directory_name;
+    directory_name << 'd' << directory;
+    const fs::path sub = root / directory_name.str() / "inner";
+    fs::create_directories(sub);
+    for (int file = 0; file < 40; ++file) {
+      std::ostringstream file_name;
+      file_name << 'f' << file << ".txt";
+      const fs::path name = (file % 2 == 0 ? sub : sub.parent_path()) / file_name.str();
+      std::ofstream(name) << file;
+      expected.insert(name.string());
+    }
+  }
+  std::mutex mutex;
+  std::multiset<std::string> seen;
+  tpl::parallel_for_each(fs::recursive_directory_iterator(root), [&](const fs::directory_entry& entry) {
+    if (!entry.is_regular_file()) return;
+    std::lock_guard lock(mutex);
+    seen.insert(entry.path().string());
+  });
+  fs::remove_all(root);
+  EXPECT_EQ(seen.size(), expected.size());
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()), expected);
+}
+
+TEST(ParallelForEach, IstreamViewVisitsEveryNumberOnce) {
+  std::ostringstream numbers;  // (not string +=: g++ 12 -O3 gives a false -Wrestrict there)
+  for (int number = 1; number <= 5000; ++number) numbers << number << ' ';
+  std::istringstream input(numbers.str());
+  std::atomic<std::int64_t> sum{0};
+  std::atomic<int> calls{0};
+  tpl::parallel_for_each(std::views::istream<int>(input), [&](int number) {
+    sum.fetch_add(number);
+    calls.fetch_add(1);
+  });
+  EXPECT_EQ(calls.load(), 5000);
+  EXPECT_EQ(sum.load(), std::int64_t{5000} * 5001 / 2);
+}
+
+// A generator-like range: a move-only input iterator that makes each value when advanced, and
+// whose value is gone once it moves on.
+class counting_generator {
+ public:
+  class iterator {
+   public:
+    using difference_type = std::ptrdiff_t;
+    using value_type = std::unique_ptr<int>;
+    iterator() = default;
+    explicit iterator(int limit) : current_(std::make_unique<int>(0)), limit_(limit) {}
+    iterator(iterator&&) = default;
+    iterator& operator=(iterator&&) = default;
+    std::unique_ptr<int>& operator*() const { return current_; }
+    iterator& operator++() {
+      current_ = std::make_unique<int>(++made_);  // the previous value (if not moved out) is destroyed
+      return *this;
+    }
+    void operator++(int) { ++*this; }
+    bool operator==(std::default_sentinel_t) const { return made_ >= limit_; }
+
+   private:
+    mutable std::unique_ptr<int> current_;
+    int made_ = 0;
+    int limit_ = 0;
+  };
+  explicit counting_generator(int limit) : limit_(limit) {}
+  iterator begin() { return iterator(limit_); }
+  std::default_sentinel_t end() { return {}; }
+
+ private:
+  int limit_;
+};
+
+TEST(ParallelForEach, GeneratorLikeRangeWithMoveOnlyIteratorsAndValues) {
+  static_assert(std::ranges::input_range<counting_generator> && !std::ranges::forward_range<counting_generator>);
+  std::vector<std::atomic<int>> visits(3000);
+  tpl::parallel_for_each(counting_generator(3000), [&](std::unique_ptr<int>& value) {
+    ASSERT_NE(value, nullptr);
+    visits[static_cast<std::size_t>(*value)].fetch_add(1);
+  });
+  for (std::size_t index = 0; index < visits.size(); ++index) EXPECT_EQ(visits[index].load(), 1) << index;
+}
+
+TEST(ParallelForEach, SinglePassRangeStopsPullingAfterAThrowAndCollectsIt) {
+  std::ostringstream numbers;
+  for (int number = 0; number < 10000; ++number) numbers << number << ' ';
+  std::istringstream input(numbers.str());
+  std::atomic<int> calls{0};
+  try {
+    tpl::parallel_for_each(std::views::istream<int>(input), [&](int number) {
+      calls.fetch_add(1);
+      if (number == 10) throw std::runtime_error("ten");
+    });
+    FAIL() << "no exception";
+  } catch (const tpl::aggregate_exception& error) {
+    ASSERT_EQ(error.inner_exceptions().size(), 1u);
+  }
+  EXPECT_LT(calls.load(), 10000);  // pulling stopped (at most a few chunks of 64 after the throw)
 }
 
 }  // namespace

@@ -49,6 +49,19 @@ execute_process(COMMAND pkg-config --cflags --libs tpl OUTPUT_VARIABLE pc_flags 
 if(NOT result EQUAL 0)
   message(FATAL_ERROR "pkg-config --cflags --libs tpl failed")
 endif()
+# tpl.pc must not force a language standard: a user building with -std=c++23 placed before
+# the pkg-config flags would be put back to C++20 (issue 28). The user names the standard.
+if(pc_flags MATCHES "-std=")
+  message(FATAL_ERROR "pkg-config --cflags tpl forces a language standard: ${pc_flags}")
+endif()
+# The installed CMake package must not carry the build machine's liburing path.
+file(GLOB_RECURSE target_files ${prefix}/*/tplTargets*.cmake)
+foreach(target_file IN LISTS target_files)
+  file(READ ${target_file} target_text)
+  if(target_text MATCHES "liburing\\.(so|a)")
+    message(FATAL_ERROR "${target_file} names liburing by path instead of LibUring::LibUring")
+  endif()
+endforeach()
 separate_arguments(pc_flags UNIX_COMMAND "${pc_flags}")
-step(${CXX_COMPILER} -O2 ${CONSUMER_SOURCE_DIR}/main.cpp ${pc_flags} -o ${SCRATCH_DIR}/tpl_consumer_pkg_config)
+step(${CXX_COMPILER} -std=c++20 -O2 ${CONSUMER_SOURCE_DIR}/main.cpp ${pc_flags} -o ${SCRATCH_DIR}/tpl_consumer_pkg_config)
 step(${SCRATCH_DIR}/tpl_consumer_pkg_config)

@@ -283,19 +283,82 @@ void parallel_for(Index first, Index last, Body&& body, const parallel_options& 
   if (!state.errors.empty()) throw aggregate_exception(std::move(state.errors));
 }
 
-/// Calls body(element) for every element of `range`, potentially in parallel.
+/// \cond TPL_INTERNALS
+namespace detail {
+
+// parallel_for_each over a single-pass (input, not forward) range: copies of an input iterator
+// share one position, so nothing may keep iterators and come back to them. As .NET's default
+// partitioner does for an IEnumerable, every participant pulls a chunk of elements under one
+// lock, moving each element out before the iterator advances, and runs the body on its chunk
+// outside the lock; chunks start at one element and double up to 64, so a short sequence still
+// spreads and a long one pays the lock rarely. After a body throws, nobody pulls again
+// (elements being processed finish), and the exceptions are collected by parallel_for.
+template <class Range, class Body>
+void for_each_single_pass(Range& range, Body& body, const parallel_options& options) {
+  using value_type = std::ranges::range_value_t<Range>;
+  struct shared_source {
+    std::mutex mutex;
+    std::ranges::iterator_t<Range> next;
+    std::ranges::sentinel_t<Range> end;
+    std::size_t chunk = 1;  // under mutex
+    bool stop = false;      // under mutex: a body threw, or the range ended
+  };
+  shared_source source{{}, std::ranges::begin(range), std::ranges::end(range)};
+  constexpr std::size_t largest_chunk = 64;
+  const std::size_t participants = choose_pool(options).worker_count();
+  auto pull_and_run = [&](std::size_t) {
+    std::vector<value_type> chunk;
+    for (;;) {
+      chunk.clear();
+      {
+        std::lock_guard lock(source.mutex);
+        if (source.stop) return;
+        for (std::size_t taken = 0; taken < source.chunk && source.next != source.end; ++taken, ++source.next) {
+          chunk.push_back(std::ranges::iter_move(source.next));
+        }
+        if (source.next == source.end) source.stop = true;
+        source.chunk = std::min(source.chunk * 2, largest_chunk);
+      }
+      for (value_type& element : chunk) {
+        try {
+          body(element);
+        } catch (...) {
+          std::lock_guard lock(source.mutex);
+          source.stop = true;
+          throw;
+        }
+      }
+    }
+  };
+  parallel_options one_each = options;
+  one_each.grain = 1;  // one participant a leaf
+  parallel_for(std::size_t{0}, participants, pull_and_run, one_each);
+}
+
+}  // namespace detail
+/// \endcond
+
+/// Calls body(element) for every element of `range`, potentially in parallel. A random-access
+/// sized range is split by index; another multi-pass (forward) range by the positions of its
+/// elements, listed first; a single-pass (input) range, such as a
+/// std::filesystem::recursive_directory_iterator or a std::views::istream, is read by the
+/// participants in chunks under a lock, each element moved out of the range once, and the body
+/// is called with that copy (detail::for_each_single_pass). Exceptions: see the header comment.
 template <std::ranges::input_range Range, class Body>
-  requires std::is_invocable_v<Body&, std::ranges::range_reference_t<Range>>
+  requires std::is_invocable_v<Body&, std::ranges::range_reference_t<Range>> ||
+           (!std::ranges::forward_range<Range> && std::is_invocable_v<Body&, std::ranges::range_value_t<Range>&>)
 void parallel_for_each(Range&& range, Body&& body, const parallel_options& options = {}) {
   if constexpr (std::ranges::random_access_range<Range> && std::ranges::sized_range<Range>) {
     auto begin = std::ranges::begin(range);
     const auto count = static_cast<std::int64_t>(std::ranges::size(range));
     parallel_for(std::int64_t{0}, count, [&](std::int64_t index) { body(begin[index]); }, options);
-  } else {
-    // Not random access: remember where each element is, then split that.
+  } else if constexpr (std::ranges::forward_range<Range>) {
+    // Multi-pass: remember where each element is, then split that.
     std::vector<std::ranges::iterator_t<Range>> positions;
     for (auto it = std::ranges::begin(range); it != std::ranges::end(range); ++it) positions.push_back(it);
     parallel_for(std::size_t{0}, positions.size(), [&](std::size_t index) { body(*positions[index]); }, options);
+  } else {
+    detail::for_each_single_pass(range, body, options);
   }
 }
 

@@ -67,7 +67,7 @@ class completed_task_core final : public task_core_of<T> {
 /// \endcond
 
 template <class T = void>
-class task {
+class [[nodiscard]] task {
   static_assert(!std::is_reference_v<T>, "tpl::task<T>: T must not be a reference");
   static_assert(std::is_void_v<T> || std::is_copy_constructible_v<T> || std::is_move_constructible_v<T>,
                 "tpl::task<T>: T must be copyable or movable");
