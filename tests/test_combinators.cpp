@@ -21,6 +21,7 @@
 #include "tpl/task_completion_source.hpp"
 #include "tpl/thread_pool.hpp"
 #include "tpl/when_all.hpp"
+#include "tpl/value_task.hpp"
 #include "tpl/when_any.hpp"
 
 namespace {
@@ -276,6 +277,34 @@ TEST(WhenAny, ManyRacesAgainstConcurrentCompletersHaveOneWinnerThatHadCompleted)
     racing_first.join();
     racing_second.join();
   }
+}
+
+// Issue 28, item 7: move-only results through when_all (a pack and a range) and value_task.
+// Before, each failed to compile (101 lines of errors inside the standard library: a vector of
+// unique_ptr claims to be copy constructible).
+tpl::task<std::unique_ptr<int>> boxed(int value) { co_return std::make_unique<int>(value); }
+
+tpl::task<int> sum_of_move_only_results() {
+  auto [first, second] = co_await tpl::when_all(boxed(1), boxed(2));
+  std::vector<tpl::task<std::unique_ptr<int>>> inputs;
+  inputs.push_back(boxed(3));
+  inputs.push_back(boxed(4));
+  std::vector<std::unique_ptr<int>> all = co_await tpl::when_all(std::move(inputs));
+  tpl::value_task<std::unique_ptr<int>> ready = tpl::value_task<std::unique_ptr<int>>::from_result(std::make_unique<int>(5));
+  std::unique_ptr<int> fifth = co_await std::move(ready);
+  tpl::value_task<std::unique_ptr<int>> wrapped(boxed(6));
+  std::unique_ptr<int> sixth = co_await std::move(wrapped);
+  co_return *first + *second + *all[0] + *all[1] + *fifth + *sixth;
+}
+
+TEST(MoveOnlyResults, FlowThroughWhenAllAndValueTask) {
+  EXPECT_EQ(sum_of_move_only_results().get(), 21);
+  std::vector<tpl::task<std::unique_ptr<int>>> inputs;
+  inputs.push_back(boxed(7));
+  std::vector<std::unique_ptr<int>> blocking = tpl::when_all(std::move(inputs)).get();
+  ASSERT_EQ(blocking.size(), 1u);
+  EXPECT_EQ(*blocking[0], 7);
+  EXPECT_EQ(*tpl::value_task<std::unique_ptr<int>>(boxed(8)).get(), 8);
 }
 
 }  // namespace

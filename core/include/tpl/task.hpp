@@ -158,7 +158,7 @@ class [[nodiscard]] task {
     wait();
     if constexpr (std::is_void_v<T>) {
       return;
-    } else if constexpr (!std::is_copy_constructible_v<T>) {
+    } else if constexpr (!detail::copyable_result_v<T>) {
       return core_->take_value();
     } else {
       return core_->value();

@@ -258,7 +258,9 @@ class value_task<T>::awaiter {
   }
 
   state_type held_;
-  std::optional<detail::task_awaiter<T>> task_awaiter_;  // when held_ is a task
+  // When held_ is a task. Moving out: the value_task was consumed by this await, so a move-only
+  // result is the awaiter's (as `co_await std::move(t)` on a task).
+  std::optional<detail::task_awaiter<T, true>> task_awaiter_;
   std::coroutine_handle<> coroutine_;
   detail::resumption_item queued_;  // used only when the stack is too low to resume inline
 };

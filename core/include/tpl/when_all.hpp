@@ -13,6 +13,11 @@
 /// an already completed task. An empty task handle among the inputs throws
 /// std::invalid_argument before anything is registered.
 ///
+/// Move-only results (`task<std::unique_ptr<X>>`): each input's value is moved into the combined
+/// result, once, when the last input completes; the inputs keep a moved-from value (an input
+/// shared with other handles is left empty for them: pass tasks nobody else reads). Copyable
+/// results are copied, as before.
+///
 /// Beyond .NET, opt-in fail-fast: when_all(source, ...) cancels `source` as soon as an input
 /// faults or is canceled, so siblings that watch its token stop early; the combinator still
 /// waits for every input and reports them all. Exceptions thrown by the source's callbacks join
@@ -89,6 +94,8 @@ class when_all_pack_core final : public when_all_core<when_all_pack_result_t<Ts.
   static auto value_as_tuple(const task<T>& input) {
     if constexpr (std::is_void_v<T>) {
       return std::tuple<>();
+    } else if constexpr (!copyable_result_v<T>) {
+      return std::tuple<T>(input.core()->take_value());  // move-only: see when_all's header comment
     } else {
       return std::tuple<T>(input.core()->value());
     }
@@ -129,7 +136,13 @@ class when_all_range_core final : public when_all_core<when_all_range_result_t<T
     } else {
       std::vector<T> values;
       values.reserve(handles_.size());
-      for (const task<T>& input : handles_) values.push_back(input.core()->value());
+      for (const task<T>& input : handles_) {
+        if constexpr (copyable_result_v<T>) {
+          values.push_back(input.core()->value());
+        } else {
+          values.push_back(input.core()->take_value());  // move-only: see when_all's header comment
+        }
+      }
       this->set_value(std::move(values));
     }
   }

@@ -7,7 +7,9 @@
 #pragma once
 
 #include <coroutine>
+#include <tuple>
 #include <type_traits>
+#include <vector>
 
 #include "tpl/detail/stack_guard.hpp"
 #include "tpl/detail/task_core.hpp"
@@ -22,9 +24,22 @@ namespace tpl::detail {
 // reference to the one value every awaiter shares (.NET hands out the same object), and when
 // the task is awaited as an rvalue (`co_await std::move(t)`, a temporary) the value itself,
 // moved out: the caller says, by the move, that no other handle reads the value again.
+// Whether a result can really be copied: std::vector and std::tuple declare a copy constructor
+// whatever their elements are (is_copy_constructible says yes for a vector of unique_ptr, and the
+// copy then fails inside the standard library), so look inside them: when_all's results are
+// vectors and tuples of the inputs' results.
+template <class T>
+struct copyable_result : std::is_copy_constructible<T> {};
+template <class T, class Allocator>
+struct copyable_result<std::vector<T, Allocator>> : copyable_result<T> {};
+template <class... Ts>
+struct copyable_result<std::tuple<Ts...>> : std::conjunction<copyable_result<Ts>...> {};
+template <class T>
+inline constexpr bool copyable_result_v = copyable_result<T>::value;
+
 template <class T, bool MoveOut>
 struct awaited_result {
-  using type = std::conditional_t<std::is_copy_constructible_v<T> || MoveOut, T, const T&>;
+  using type = std::conditional_t<copyable_result_v<T> || MoveOut, T, const T&>;
 };
 template <bool MoveOut>
 struct awaited_result<void, MoveOut> {
@@ -59,7 +74,7 @@ class task_awaiter : public continuation, private work_item {
     awaited_->rethrow_if_unsuccessful_for_await();
     if constexpr (std::is_void_v<T>) {
       return;
-    } else if constexpr (MoveOut && !std::is_copy_constructible_v<T>) {
+    } else if constexpr (MoveOut && !copyable_result_v<T>) {
       return awaited_->take_value();
     } else {
       return awaited_->value();
