@@ -15,9 +15,13 @@
 // result without an exception, an unexpected outcome, a crash or std::terminate fails the run;
 // so does a leak, because the process ends under LeakSanitizer in the asan preset.
 //
-// Usage: allocation_failure_sweep [budget]       the sweep: counts the workload's allocations,
+// Usage: allocation_failure_sweep [budget [shard shards]]
+//                                                 the sweep: counts the workload's allocations,
 //                                                 then runs it failing allocation N for N = 1..M
-//                                                 (at most `budget` runs, evenly spaced)
+//                                                 (at most `budget` runs, evenly spaced); with a
+//                                                 shard, only the runs whose number is `shard`
+//                                                 modulo `shards` (ctest runs the shards side by
+//                                                 side, so none nears its timeout: issue 28)
 //        allocation_failure_sweep --once N       one run failing allocation N (0: none), which
 //                                                 prints "fired=... step=... outcome=..."
 #include <poll.h>
@@ -419,7 +423,7 @@ std::string field(const std::string& line, const std::string& name) {
   return line.substr(start, line.find_first_of(" \n", start) - start);
 }
 
-int sweep(const char* self, std::int64_t budget) {
+int sweep(const char* self, std::int64_t budget, std::int64_t shard, std::int64_t shards) {
   const child_result counting = run_child(self, 0);
   if (!counting.finished || !WIFEXITED(counting.status) || WEXITSTATUS(counting.status) != 0) {
     std::fprintf(stderr, "allocation_failure_sweep: the workload fails without any injected failure\n");
@@ -439,7 +443,7 @@ int sweep(const char* self, std::int64_t budget) {
   std::map<std::string, tally> by_step;
   int not_fired = 0;
   int failed = 0;
-  for (std::int64_t run = 0; run < runs; ++run) {
+  for (std::int64_t run = shard; run < runs; run += shards) {
     const std::int64_t fail_at = 1 + run * span / runs;
     const child_result child = run_child(self, fail_at);
     const bool clean = child.finished && WIFEXITED(child.status) && WEXITSTATUS(child.status) == 0;
@@ -483,5 +487,12 @@ int main(int argc, char** argv) {
   }
   if (argc >= 3 && std::strcmp(argv[1], "--once") == 0) return run_once(std::stoll(argv[2]));
   const std::int64_t budget = argc >= 2 ? std::stoll(argv[1]) : 400;
-  return sweep(argv[0], budget);
+  const std::int64_t shard = argc >= 4 ? std::stoll(argv[2]) : 0;
+  const std::int64_t shards = argc >= 4 ? std::stoll(argv[3]) : 1;
+  if (shards < 1 || shard < 0 || shard >= shards) {
+    std::fprintf(stderr, "allocation_failure_sweep: shard %lld of %lld makes no sense\n", static_cast<long long>(shard),
+                 static_cast<long long>(shards));
+    return 2;
+  }
+  return sweep(argv[0], budget, shard, shards);
 }

@@ -4,13 +4,30 @@
 # user's file. The backend pieces of tpl::sync (sync/std, sync/relacy) are meant to be reached
 # through sync/sync.hpp only and are skipped; the Relacy one needs the model build.
 #
-#   cmake -DCXX=<compiler> -DINCLUDE_DIR=<core/include> -DSCRATCH_DIR=<dir> -P check_headers_standalone.cmake
+#   cmake -DCXX=<compiler> -DINCLUDE_DIR=<core/include> -DSCRATCH_DIR=<dir> [-DSHARD=i -DSHARDS=n]
+#         -P check_headers_standalone.cmake
+# With a shard, only every n-th header from the i-th (ctest runs the shards side by side).
 file(GLOB_RECURSE headers RELATIVE ${INCLUDE_DIR} ${INCLUDE_DIR}/tpl/*.hpp)
 list(FILTER headers EXCLUDE REGEX "^tpl/sync/(std|relacy)/")
 list(LENGTH headers count)
 if(count LESS 40)
   message(FATAL_ERROR "found only ${count} headers under ${INCLUDE_DIR}/tpl: wrong INCLUDE_DIR?")
 endif()
+if(NOT DEFINED SHARDS)
+  set(SHARD 0)
+  set(SHARDS 1)
+endif()
+set(shard_headers)
+set(position 0)
+foreach(header IN LISTS headers)
+  math(EXPR remainder "${position} % ${SHARDS}")
+  if(remainder EQUAL SHARD)
+    list(APPEND shard_headers ${header})
+  endif()
+  math(EXPR position "${position} + 1")
+endforeach()
+set(headers ${shard_headers})
+list(LENGTH headers count)
 file(MAKE_DIRECTORY ${SCRATCH_DIR})
 set(failed)
 foreach(header IN LISTS headers)
