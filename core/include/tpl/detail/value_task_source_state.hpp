@@ -21,7 +21,11 @@
 // awaiter's second CAS then fails and it continues on its own (so nobody ever waits for anybody:
 // lock-free). A producer first claims the operation
 // (reserve_completion sets the word's `reserved` bit: a second set_* throws), then writes the
-// outcome, then complete()s. 60 bits of version: wrapping needs 2^60 resets.
+// result, then complete()s with the outcome's kind; if writing the result throws (a throwing
+// copy or move), it gives the claim back (cancel_reservation) and the operation is pending and
+// completable again. The kind (value, error, canceled) lives in the word that complete()
+// publishes, so a status query is one atomic load and never reads a field reset() may be
+// rewriting. 58 bits of version: wrapping needs 2^58 resets.
 //
 // models/model_value_task_source.cpp checks it with the real manual_reset_value_task_source.
 #pragma once
