@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <future>
 #include <optional>
 #include <string>
@@ -375,8 +376,11 @@ task<int> yields_once() {
   co_return 6;
 }
 
-diag::deadlock_report report_of_wait_on_coroutine(bool by_yield) {
-  recording_on on;
+// Runs `blocking_wait(pool, token)` on the only worker of a pool without spare threads, with a
+// deadlock handler that records the report and cancels `token` (so the wait ends), and returns
+// the report.
+diag::deadlock_report report_of_stalled_wait(
+    const std::function<void(thread_pool&, const cancellation_token&)>& blocking_wait) {
   std::promise<diag::deadlock_report> reported;
   cancellation_token_source give_up;
   diag::set_deadlock_handler([&](const diag::deadlock_report& report) {
@@ -388,13 +392,20 @@ diag::deadlock_report report_of_wait_on_coroutine(bool by_yield) {
   settings.allow_spare_threads = false;
   thread_pool pool(settings);
   task<bool> outer = run(pool, [&] {
-    task<int> coroutine = by_yield ? yields_once() : hops_onto(pool);
-    coroutine.wait(give_up.token());  // its resumption waits below this wait in the only deque
+    blocking_wait(pool, give_up.token());  // throws operation_canceled once the handler cancels
     return true;
   });
   EXPECT_THROW(outer.get(), aggregate_exception);
   diag::set_deadlock_handler({});
   return reported.get_future().get();
+}
+
+diag::deadlock_report report_of_wait_on_coroutine(bool by_yield) {
+  recording_on on;
+  return report_of_stalled_wait([by_yield](thread_pool& pool, const cancellation_token& token) {
+    task<int> coroutine = by_yield ? yields_once() : hops_onto(pool);
+    coroutine.wait(token);  // its resumption waits below this wait in the only deque
+  });
 }
 
 TEST(Diagnostics, DeadlockOnACoroutineWhosePoolSwitchIsQueuedBehindTheWaitIsReported) {
@@ -415,26 +426,14 @@ TEST(Diagnostics, DeadlockOnACoroutineWhoseYieldIsQueuedBehindTheWaitIsReported)
 // (the task graph needs recording).
 TEST(Diagnostics, DeadlockIsReportedWithTheWorkerWhenRecordingIsOff) {
   ASSERT_FALSE(diag::is_enabled());
-  std::promise<diag::deadlock_report> reported;
-  cancellation_token_source give_up;
-  diag::set_deadlock_handler([&](const diag::deadlock_report& report) {
-    reported.set_value(report);
-    give_up.cancel();
-  });
-  thread_pool::options settings;
-  settings.worker_count = 1;
-  settings.allow_spare_threads = false;
-  thread_pool pool(settings);
-  task<bool> outer = run(pool, [&] {
+  thread_pool* used = nullptr;
+  const diag::deadlock_report report = report_of_stalled_wait([&used](thread_pool& pool, const cancellation_token& token) {
+    used = &pool;
     task<int> queued = run(pool, [] { return 7; });
     task<int> needs_it = continue_with(queued, [](const task<int>& done) { return done.get(); });
-    needs_it.wait(give_up.token());
-    return true;
+    needs_it.wait(token);
   });
-  EXPECT_THROW(outer.get(), aggregate_exception);
-  diag::set_deadlock_handler({});
-  const diag::deadlock_report report = reported.get_future().get();
-  EXPECT_EQ(report.pool, &pool);
+  EXPECT_EQ(report.pool, used);
   EXPECT_EQ(report.worker, 0u);
   EXPECT_FALSE(report.awaited.has_value());
   EXPECT_NE(report.message.find("worker 0"), std::string::npos) << report.message;
