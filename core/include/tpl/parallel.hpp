@@ -8,8 +8,16 @@
 ///
 /// Exceptions: every piece that starts runs to its end; all exceptions are collected, in the
 /// order of the pieces for parallel_invoke, and rethrown together as one
-/// tpl::aggregate_exception after every started piece has ended. In parallel_for, once an
-/// iteration has thrown no new iteration starts (as in .NET, iterations already running finish).
+/// tpl::aggregate_exception after every started piece has ended. In parallel_for and
+/// parallel_for_each, once an iteration has thrown no new iteration starts (as in .NET,
+/// iterations already running finish).
+///
+/// parallel_options (parallel_options.hpp) adds .NET's ParallelOptions: a cancellation token
+/// (checked before the loop and before every iteration; a canceled loop throws one
+/// tpl::operation_canceled, as .NET throws one OperationCanceledException, unless a body threw
+/// something else) and max_degree_of_parallelism. A loop body may take a parallel_loop_state&
+/// as its last argument to stop() or break_() the loop (parallel_loop_state.hpp); the loops
+/// return a parallel_loop_result. parallel_for_each_async is in parallel_for_each_async.hpp.
 #pragma once
 
 #include <algorithm>
@@ -26,15 +34,15 @@
 #include <vector>
 
 #include "tpl/exceptions.hpp"
+#include "tpl/detail/callable_checks.hpp"
+#include "tpl/detail/loop_index.hpp"
+#include "tpl/detail/parallel_loop_control.hpp"
 #include "tpl/detail/pool_worker.hpp"
+#include "tpl/parallel_loop_state.hpp"
+#include "tpl/parallel_options.hpp"
 #include "tpl/thread_pool.hpp"
 
 namespace tpl {
-
-struct parallel_options {
-  thread_pool* pool = nullptr;  ///< nullptr: the calling worker's pool, else the default pool
-  std::int64_t grain = 0;       ///< parallel_for: most iterations per leaf; 0 chooses (see below)
-};
 
 /// \cond TPL_INTERNALS
 namespace detail {
@@ -150,13 +158,11 @@ void invoke_on_worker(pool_worker& worker, std::index_sequence<Index...>, First&
   throw aggregate_exception(std::move(errors));
 }
 
-// Shared by all leaves of one parallel_for.
-template <class Body>
-struct loop_state {
-  loop_state(Body& loop_body, std::uint64_t workers) : body(loop_body), worker_count(workers) {}
-  Body& body;
-  std::uint64_t worker_count;
-  sync::atomic<bool> failed{false};
+// What one loop's iterations share besides the body: the control (stop, break, failure, token)
+// and the exceptions the bodies threw.
+struct loop_outcome {
+  loop_outcome(cancellation_token token, std::int64_t first_index) : control(std::move(token), first_index) {}
+  parallel_loop_control control;
   std::mutex errors_mutex;
   std::vector<std::exception_ptr> errors;  // under errors_mutex
 
@@ -165,22 +171,71 @@ struct loop_state {
       std::lock_guard lock(errors_mutex);
       errors.push_back(std::move(error));
     }
-    // relaxed: a hint to stop starting iterations; the exceptions themselves are read after
-    // the joins, which order them.
-    failed.store(true, std::memory_order_relaxed);
+    control.raise(parallel_loop_control::exceptional_flag);
   }
-  [[nodiscard]] bool stop_requested() const {
-    // relaxed: a hint (see record()).
-    return failed.load(std::memory_order_relaxed);
+
+  // After every iteration has ended (the joins order the leaves' writes before this): .NET's
+  // rules for what the loop throws or returns. Bodies' exceptions win; if each is an
+  // operation_canceled for the loop's own token they are reported as that one cancellation.
+  parallel_loop_result finish() {
+    const cancellation_token& token = control.token();
+    if (!errors.empty()) {
+      if (token.is_cancellation_requested() && all_canceled_by(token)) throw operation_canceled(token);
+      throw aggregate_exception(std::move(errors));
+    }
+    if (token.is_cancellation_requested()) throw operation_canceled(token);
+    parallel_loop_result result;
+    result.is_completed =
+        (control.flags() & (parallel_loop_control::stopped_flag | parallel_loop_control::broken_flag)) == 0;
+    if (control.lowest_break() != parallel_loop_control::no_break) {
+      result.lowest_break_iteration = index_at(control.first_index(), control.lowest_break());
+    }
+    return result;
+  }
+
+ private:
+  bool all_canceled_by(const cancellation_token& token) const {
+    for (const std::exception_ptr& error : errors) {
+      try {
+        std::rethrow_exception(error);
+      } catch (const operation_canceled& canceled) {
+        if (!(canceled.token() == token)) return false;
+      } catch (...) {
+        return false;
+      }
+    }
+    return true;
   }
 };
 
-// Offsets from the loop's first index, in uint64_t: every integral range, up to [0, 2^64 - 1)
-// and (INT64_MIN, INT64_MAX), has a count that fits, where a signed difference would overflow.
-template <class Body>
-void run_range(pool_worker& worker, loop_state<Body>& state, std::uint64_t first, std::uint64_t last,
+// Runs the iteration at `offset` if the loop still lets it start; false when it may not (the
+// loop ended, or the offset is above a break), so that a leaf stops there: its later offsets
+// are higher still.
+template <class Call>
+bool run_iteration(Call& call, loop_outcome& outcome, std::uint64_t offset) {
+  if (!outcome.control.may_start(offset)) return false;
+  try {
+    call(offset, outcome.control);
+  } catch (...) {
+    outcome.record(std::current_exception());
+  }
+  return true;
+}
+
+// Shared by all leaves of one parallel_for.
+template <class Call>
+struct loop_state {
+  loop_state(Call& loop_body, std::uint64_t workers, loop_outcome& shared) : call(loop_body), worker_count(workers), outcome(shared) {}
+  Call& call;  // call(offset, control)
+  std::uint64_t worker_count;
+  loop_outcome& outcome;
+};
+
+template <class Call>
+void run_range(pool_worker& worker, loop_state<Call>& state, std::uint64_t first, std::uint64_t last,
                std::uint64_t grain) {
   while (last - first > grain) {
+    if (!state.outcome.control.may_start(first)) return;  // nothing here would start
     const std::uint64_t middle = first + (last - first) / 2;
     auto right_half = [&state, &worker, middle, last, grain] {
       pool_worker& runner = *current_worker();
@@ -195,46 +250,106 @@ void run_range(pool_worker& worker, loop_state<Body>& state, std::uint64_t first
       run_range(worker, state, first, middle, grain);  // bodies' exceptions are recorded inside
       fork.join();
     }
-    if (child.error) state.record(child.error);
+    if (child.error) state.outcome.record(child.error);
     return;
   }
-  for (std::uint64_t offset = first; offset < last && !state.stop_requested(); ++offset) {
-    try {
-      state.body(offset);
-    } catch (...) {
-      state.record(std::current_exception());
-    }
+  for (std::uint64_t offset = first; offset < last; ++offset) {
+    if (!run_iteration(state.call, state.outcome, offset)) return;
   }
 }
 
-// last - first (first < last) as a count, for any integral type, without overflow or
-// wrap-around: up to 2^64 - 1 for [0, UINT64_MAX) and (INT64_MIN, INT64_MAX).
-template <std::integral Index>
-std::uint64_t index_distance(Index first, Index last) noexcept {
-  if constexpr (std::is_signed_v<Index>) {
-    if (first < 0 && last >= 0) {
-      // |first| computed as -(first + 1) + 1, which cannot overflow for first == min().
-      return static_cast<std::uint64_t>(last) + (static_cast<std::uint64_t>(-(first + 1)) + 1);
+// How many bodies may run at once: options.max_degree_of_parallelism when it is below the
+// pool's workers, else 0 (no limit beyond the workers).
+inline std::size_t participant_limit(const parallel_options& options, std::size_t workers) noexcept {
+  if (options.max_degree_of_parallelism > 0 && static_cast<std::size_t>(options.max_degree_of_parallelism) < workers) {
+    return static_cast<std::size_t>(options.max_degree_of_parallelism);
+  }
+  return 0;
+}
+
+// Runs participant(i) for i in [0, participants), each as one leaf of a fork-join over the
+// pool: at most `participants` run at a time, and the call returns when all have ended.
+template <class Participant>
+void run_participants(thread_pool& pool, std::size_t participants, Participant& participant);
+
+// A loop under max_degree_of_parallelism: that many participants, each claiming chunks of
+// `grain` offsets in increasing order from one counter and running them. Offsets are claimed in
+// order, so a participant whose chunk starts above a break stops: the rest are higher.
+template <class Call>
+void run_limited(thread_pool& pool, Call& call, loop_outcome& outcome, std::uint64_t count, std::uint64_t grain,
+                 std::size_t participants) {
+  sync::atomic<std::uint64_t> next{0};
+  auto participant = [&](std::size_t) {
+    for (;;) {
+      // relaxed: the counter only hands out disjoint chunks; what the bodies write is ordered
+      // for the caller by the joins.
+      std::uint64_t first = next.load(std::memory_order_relaxed);
+      std::uint64_t last = 0;
+      do {
+        if (first >= count) return;
+        last = first + std::min(grain, count - first);  // never past count: no wrap-around
+      } while (!next.compare_exchange_weak(first, last, std::memory_order_relaxed, std::memory_order_relaxed));
+      for (std::uint64_t offset = first; offset < last; ++offset) {
+        if (!run_iteration(call, outcome, offset)) return;
+      }
     }
-    return static_cast<std::uint64_t>(last - first);  // same sign: the difference fits
+  };
+  run_participants(pool, participants, participant);
+}
+
+// The loop over offsets [0, count) that parallel_for and parallel_for_each share: checks the
+// options, runs call(offset, control) for each offset that may start, and applies .NET's rules
+// for the outcome (loop_outcome::finish).
+template <class Call>
+parallel_loop_result run_indexed_loop(std::uint64_t count, std::int64_t first_index, Call& call,
+                                      const parallel_options& options) {
+  check_parallel_options(options);
+  options.token.throw_if_cancellation_requested();
+  loop_outcome outcome(options.token, first_index);
+  if (count == 0) return outcome.finish();
+  thread_pool& pool = choose_pool(options);
+  const auto workers = static_cast<std::uint64_t>(pool.worker_count());
+  if (const std::size_t participants = participant_limit(options, pool.worker_count())) {
+    const std::uint64_t grain = options.grain > 0 ? static_cast<std::uint64_t>(options.grain)
+                                                  : std::max<std::uint64_t>(1, count / (8 * participants));
+    run_limited(pool, call, outcome, count, grain, participants);
+    return outcome.finish();
+  }
+  loop_state<Call> state(call, workers, outcome);
+  const std::uint64_t grain = options.grain > 0 ? static_cast<std::uint64_t>(options.grain)
+                                                : std::max<std::uint64_t>(1, count / (8 * workers));
+  auto root = [&](pool_worker& worker) { run_range(worker, state, 0, count, grain); };
+  run_on_worker(pool, root);
+  return outcome.finish();
+}
+
+template <class Participant>
+void run_participants(thread_pool& pool, std::size_t participants, Participant& participant) {
+  auto call = [&participant](std::uint64_t offset, parallel_loop_control&) {
+    participant(static_cast<std::size_t>(offset));
+  };
+  // The participants' own loop: no token, no limit (participants is the limit), one a leaf. A
+  // participant records its bodies' exceptions in the outer loop's outcome, never throws.
+  loop_outcome participants_outcome(cancellation_token{}, 0);
+  loop_state<decltype(call)> state(call, static_cast<std::uint64_t>(pool.worker_count()), participants_outcome);
+  auto root = [&](pool_worker& worker) { run_range(worker, state, 0, participants, 1); };
+  run_on_worker(pool, root);
+  participants_outcome.finish();  // rethrows what a participant itself threw (bad_alloc)
+}
+
+// A body that takes a parallel_loop_state& as its last argument.
+template <class Body, class... Args>
+inline constexpr bool takes_loop_state = std::is_invocable_v<Body&, Args..., parallel_loop_state&>;
+
+// Calls body(args..., state) or body(args...).
+template <class Body, class... Args>
+void call_loop_body(Body& body, parallel_loop_control& control, std::uint64_t offset, Args&&... args) {
+  if constexpr (takes_loop_state<Body, Args...>) {
+    parallel_loop_state state(control, offset);
+    body(std::forward<Args>(args)..., state);
   } else {
-    return static_cast<std::uint64_t>(last) - static_cast<std::uint64_t>(first);
+    body(std::forward<Args>(args)...);
   }
-}
-
-// first + offset, for an offset below index_distance(first, last): the index it names.
-template <std::integral Index>
-Index index_at(Index first, std::uint64_t offset) noexcept {
-  if constexpr (std::is_signed_v<Index>) {
-    if (first < 0) {
-      const std::uint64_t to_zero = static_cast<std::uint64_t>(-(first + 1)) + 1;  // |first|
-      // Below zero: offset < |first| fits in Index, and so does the sum. From zero on: the
-      // index is offset - |first|, below last.
-      if (offset < to_zero) return static_cast<Index>(first + static_cast<Index>(offset));
-      return static_cast<Index>(offset - to_zero);
-    }
-  }
-  return static_cast<Index>(static_cast<std::uint64_t>(first) + offset);  // at most last: no wrap
 }
 
 }  // namespace detail
@@ -265,22 +380,28 @@ void parallel_invoke(Work&&... work) {
   parallel_invoke(parallel_options{}, std::forward<Work>(work)...);
 }
 
-/// Calls body(i) for every i in [first, last), potentially in parallel. The range is split in
-/// halves down to a grain: options.grain if set, else about 8 leaves per worker, and a half that
-/// gets stolen is split finer (see run_range). Exceptions: see the header comment.
+/// Calls body(i), or body(i, state) with a parallel_loop_state&, for every i in [first, last),
+/// potentially in parallel. The range is split in halves down to a grain: options.grain if set,
+/// else about 8 leaves per worker, and a half that gets stolen is split finer (see run_range).
+/// Under max_degree_of_parallelism, that many participants claim chunks of the range in order.
+/// Exceptions, cancellation and the result: see the header comment.
 template <std::integral Index, class Body>
-  requires(!std::same_as<Index, bool> && std::is_invocable_v<Body&, Index>)
-void parallel_for(Index first, Index last, Body&& body, const parallel_options& options = {}) {
-  if (!(first < last)) return;
-  thread_pool& pool = detail::choose_pool(options);
-  const std::uint64_t count = detail::index_distance(first, last);
-  auto call = [&body, first](std::uint64_t offset) { body(detail::index_at(first, offset)); };
-  detail::loop_state<decltype(call)> state(call, static_cast<std::uint64_t>(pool.worker_count()));
-  const std::uint64_t grain = options.grain > 0 ? static_cast<std::uint64_t>(options.grain)
-                                                : std::max<std::uint64_t>(1, count / (8 * state.worker_count));
-  auto root = [&](detail::pool_worker& worker) { detail::run_range(worker, state, 0, count, grain); };
-  detail::run_on_worker(pool, root);
-  if (!state.errors.empty()) throw aggregate_exception(std::move(state.errors));
+  requires(!std::same_as<Index, bool> &&
+           (std::is_invocable_v<Body&, Index> || std::is_invocable_v<Body&, Index, parallel_loop_state&>))
+parallel_loop_result parallel_for(Index first, Index last, Body&& body, const parallel_options& options = {}) {
+  detail::reject_null_callable(body, "tpl::parallel_for");
+  if constexpr (detail::takes_loop_state<Body, Index>) {
+    static_assert(std::is_signed_v<Index> || sizeof(Index) < sizeof(std::int64_t),
+                  "tpl::parallel_for: a body taking a parallel_loop_state needs an index type whose values all fit "
+                  "in std::int64_t (lowest_break_iteration is a std::int64_t, as .NET's long)");
+  }
+  const std::uint64_t count = first < last ? detail::index_distance(first, last) : 0;
+  std::int64_t first_index = 0;
+  if constexpr (std::is_signed_v<Index> || sizeof(Index) < sizeof(std::int64_t)) first_index = static_cast<std::int64_t>(first);
+  auto call = [&body, first](std::uint64_t offset, detail::parallel_loop_control& control) {
+    detail::call_loop_body(body, control, offset, detail::index_at(first, offset));
+  };
+  return detail::run_indexed_loop(count, first_index, call, options);
 }
 
 /// \cond TPL_INTERNALS
@@ -291,74 +412,93 @@ namespace detail {
 // partitioner does for an IEnumerable, every participant pulls a chunk of elements under one
 // lock, moving each element out before the iterator advances, and runs the body on its chunk
 // outside the lock; chunks start at one element and double up to 64, so a short sequence still
-// spreads and a long one pays the lock rarely. After a body throws, nobody pulls again
-// (elements being processed finish), and the exceptions are collected by parallel_for.
+// spreads and a long one pays the lock rarely. Elements are numbered in the order they are
+// pulled (the iteration a parallel_loop_state names). After a stop, a failure or a
+// cancellation nobody pulls again (elements being processed finish); after a break, nobody
+// pulls beyond it.
 template <class Range, class Body>
-void for_each_single_pass(Range& range, Body& body, const parallel_options& options) {
+parallel_loop_result for_each_single_pass(Range& range, Body& body, const parallel_options& options) {
+  check_parallel_options(options);
+  options.token.throw_if_cancellation_requested();
   using value_type = std::ranges::range_value_t<Range>;
   struct shared_source {
     std::mutex mutex;
     std::ranges::iterator_t<Range> next;
     std::ranges::sentinel_t<Range> end;
-    std::size_t chunk = 1;  // under mutex
-    bool stop = false;      // under mutex: a body threw, or the range ended
+    std::uint64_t next_offset = 0;  // under mutex: the number of the element `next` names
+    std::size_t chunk = 1;          // under mutex
+    bool ended = false;             // under mutex: the range ended
   };
   shared_source source{{}, std::ranges::begin(range), std::ranges::end(range)};
+  loop_outcome outcome(options.token, 0);
   constexpr std::size_t largest_chunk = 64;
-  const std::size_t participants = choose_pool(options).worker_count();
+  thread_pool& pool = choose_pool(options);
+  std::size_t participants = participant_limit(options, pool.worker_count());
+  if (participants == 0) participants = pool.worker_count();
   auto pull_and_run = [&](std::size_t) {
     std::vector<value_type> chunk;
     for (;;) {
       chunk.clear();
+      std::uint64_t chunk_offset = 0;
       {
         std::lock_guard lock(source.mutex);
-        if (source.stop) return;
+        if (source.ended || !outcome.control.may_start(source.next_offset)) return;
+        chunk_offset = source.next_offset;
         for (std::size_t taken = 0; taken < source.chunk && source.next != source.end; ++taken, ++source.next) {
           chunk.push_back(std::ranges::iter_move(source.next));
         }
-        if (source.next == source.end) source.stop = true;
+        source.next_offset += chunk.size();
+        if (source.next == source.end) source.ended = true;
         source.chunk = std::min(source.chunk * 2, largest_chunk);
       }
-      for (value_type& element : chunk) {
-        try {
-          body(element);
-        } catch (...) {
-          std::lock_guard lock(source.mutex);
-          source.stop = true;
-          throw;
-        }
+      for (std::size_t index = 0; index < chunk.size(); ++index) {
+        auto call = [&body, &chunk, index](std::uint64_t offset, parallel_loop_control& control) {
+          call_loop_body(body, control, offset, chunk[index]);
+        };
+        if (!run_iteration(call, outcome, chunk_offset + index)) return;
       }
     }
   };
-  parallel_options one_each = options;
-  one_each.grain = 1;  // one participant a leaf
-  parallel_for(std::size_t{0}, participants, pull_and_run, one_each);
+  run_participants(pool, participants, pull_and_run);
+  return outcome.finish();
 }
 
 }  // namespace detail
 /// \endcond
 
-/// Calls body(element) for every element of `range`, potentially in parallel. A random-access
-/// sized range is split by index; another multi-pass (forward) range by the positions of its
-/// elements, listed first; a single-pass (input) range, such as a
-/// std::filesystem::recursive_directory_iterator or a std::views::istream, is read by the
-/// participants in chunks under a lock, each element moved out of the range once, and the body
-/// is called with that copy (detail::for_each_single_pass). Exceptions: see the header comment.
+/// Calls body(element), or body(element, state) with a parallel_loop_state&, for every element
+/// of `range`, potentially in parallel. A random-access sized range is split by index; another
+/// multi-pass (forward) range by the positions of its elements, listed first; a single-pass
+/// (input) range, such as a std::filesystem::recursive_directory_iterator or a
+/// std::views::istream, is read by the participants in chunks under a lock, each element moved
+/// out of the range once, and the body is called with that copy (detail::for_each_single_pass).
+/// An element's iteration number is its position in the range. Exceptions, cancellation and the
+/// result: see the header comment.
 template <std::ranges::input_range Range, class Body>
   requires std::is_invocable_v<Body&, std::ranges::range_reference_t<Range>> ||
-           (!std::ranges::forward_range<Range> && std::is_invocable_v<Body&, std::ranges::range_value_t<Range>&>)
-void parallel_for_each(Range&& range, Body&& body, const parallel_options& options = {}) {
+           std::is_invocable_v<Body&, std::ranges::range_reference_t<Range>, parallel_loop_state&> ||
+           (!std::ranges::forward_range<Range> &&
+            (std::is_invocable_v<Body&, std::ranges::range_value_t<Range>&> ||
+             std::is_invocable_v<Body&, std::ranges::range_value_t<Range>&, parallel_loop_state&>))
+parallel_loop_result parallel_for_each(Range&& range, Body&& body, const parallel_options& options = {}) {
+  detail::reject_null_callable(body, "tpl::parallel_for_each");
   if constexpr (std::ranges::random_access_range<Range> && std::ranges::sized_range<Range>) {
     auto begin = std::ranges::begin(range);
-    const auto count = static_cast<std::int64_t>(std::ranges::size(range));
-    parallel_for(std::int64_t{0}, count, [&](std::int64_t index) { body(begin[index]); }, options);
+    const auto count = static_cast<std::uint64_t>(std::ranges::size(range));
+    auto call = [&body, &begin](std::uint64_t offset, detail::parallel_loop_control& control) {
+      detail::call_loop_body(body, control, offset, begin[static_cast<std::ranges::range_difference_t<Range>>(offset)]);
+    };
+    return detail::run_indexed_loop(count, 0, call, options);
   } else if constexpr (std::ranges::forward_range<Range>) {
     // Multi-pass: remember where each element is, then split that.
     std::vector<std::ranges::iterator_t<Range>> positions;
     for (auto it = std::ranges::begin(range); it != std::ranges::end(range); ++it) positions.push_back(it);
-    parallel_for(std::size_t{0}, positions.size(), [&](std::size_t index) { body(*positions[index]); }, options);
+    auto call = [&body, &positions](std::uint64_t offset, detail::parallel_loop_control& control) {
+      detail::call_loop_body(body, control, offset, *positions[static_cast<std::size_t>(offset)]);
+    };
+    return detail::run_indexed_loop(positions.size(), 0, call, options);
   } else {
-    detail::for_each_single_pass(range, body, options);
+    return detail::for_each_single_pass(range, body, options);
   }
 }
 

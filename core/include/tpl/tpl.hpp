@@ -15,6 +15,7 @@
 #include "tpl/exceptions.hpp"
 #include "tpl/manual_reset_value_task_source.hpp"
 #include "tpl/parallel.hpp"
+#include "tpl/parallel_for_each_async.hpp"
 #include "tpl/run.hpp"
 #include "tpl/stop_token_interop.hpp"
 #include "tpl/stoppable_token.hpp"
