@@ -30,6 +30,7 @@
 #include <tpl/parallel.hpp>
 #include <tpl/parallel_for_each_async.hpp>
 #include <tpl/yield.hpp>
+#include "support/concurrency_probe.hpp"
 #include <vector>
 
 namespace {
@@ -76,18 +77,6 @@ class single_pass_numbers {
   int count_;
 };
 
-struct probe {
-  std::atomic<int> active{0};
-  std::atomic<int> highest{0};
-  void enter() {
-    const int now = active.fetch_add(1) + 1;
-    int seen = highest.load();
-    while (now > seen && !highest.compare_exchange_weak(seen, now)) {
-    }
-  }
-  void leave() { active.fetch_sub(1); }
-};
-
 struct loop_run {
   std::vector<int> runs;  // per iteration
   std::optional<tpl::parallel_loop_result> result;
@@ -102,7 +91,7 @@ loop_run run_loop(loop_shape shape, tpl::thread_pool& pool, const std::vector<ac
   const int count = static_cast<int>(actions.size());
   loop_run run;
   std::vector<std::atomic<int>> runs(actions.size());
-  probe concurrency;
+  tpl_test::concurrency_probe concurrency;
   tpl::cancellation_token_source source;
   tpl::parallel_options options{&pool, grain};
   options.token = source.token();
@@ -110,7 +99,7 @@ loop_run run_loop(loop_shape shape, tpl::thread_pool& pool, const std::vector<ac
   auto body = [&](int iteration, tpl::parallel_loop_state& state) {
     concurrency.enter();
     struct leave {
-      probe& p;
+      tpl_test::concurrency_probe& p;
       ~leave() { p.leave(); }
     } on_exit{concurrency};
     runs[static_cast<std::size_t>(iteration)].fetch_add(1);
@@ -264,7 +253,7 @@ int main() {
     tpl::parallel_options options{&shared.get(workers)};
     options.max_degree_of_parallelism = degree;
     std::vector<std::atomic<int>> runs(static_cast<std::size_t>(count));
-    probe pending;
+    tpl_test::concurrency_probe pending;
     tpl::task<> loop = tpl::parallel_for_each_async(
         std::views::iota(0, count),
         [&](int element, tpl::cancellation_token) -> tpl::task<> {

@@ -16,24 +16,12 @@
 #include <tpl/parallel_for_each_async.hpp>
 #include <tpl/task_completion_source.hpp>
 #include <tpl/yield.hpp>
+#include "support/concurrency_probe.hpp"
 #include <vector>
 
 namespace {
 
 using namespace std::chrono_literals;
-
-// The bodies pending at once, and the highest count seen.
-struct pending_probe {
-  std::atomic<int> pending{0};
-  std::atomic<int> highest{0};
-  void enter() {
-    const int now = pending.fetch_add(1) + 1;
-    int seen = highest.load();
-    while (now > seen && !highest.compare_exchange_weak(seen, now)) {
-    }
-  }
-  void leave() { pending.fetch_sub(1); }
-};
 
 TEST(ParallelForEachAsync, EveryElementOnceAndNoMoreThanTheDegreePending) {
   tpl::thread_pool pool(4);
@@ -41,7 +29,7 @@ TEST(ParallelForEachAsync, EveryElementOnceAndNoMoreThanTheDegreePending) {
     std::vector<int> values(300);
     std::iota(values.begin(), values.end(), 0);
     std::vector<std::atomic<int>> visits(values.size());
-    pending_probe probe;
+    tpl_test::concurrency_probe probe;
     tpl::parallel_options options{&pool};
     options.max_degree_of_parallelism = degree;
     tpl::task<> loop = tpl::parallel_for_each_async(

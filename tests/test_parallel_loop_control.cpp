@@ -17,25 +17,18 @@
 #include <thread>
 #include <tpl/cancellation_token_source.hpp>
 #include <tpl/parallel.hpp>
+#include "support/concurrency_probe.hpp"
 #include <vector>
 
 namespace {
 
-// Counts the bodies running at once and keeps the highest count seen. Each body yields its
-// thread a few times while counted, so that bodies a limit fails to hold back overlap it.
-struct concurrency_probe {
-  std::atomic<int> active{0};
-  std::atomic<int> highest{0};
-  void enter() {
-    const int now = active.fetch_add(1) + 1;
-    int seen = highest.load();
-    while (now > seen && !highest.compare_exchange_weak(seen, now)) {
-    }
-    for (int spin = 0; spin < 20; ++spin) std::this_thread::yield();
-    active.fetch_sub(1);
-  }
-};
-
+// A body that stays inside the probe for a few yields of its thread, so that bodies a limit
+// fails to hold back overlap it.
+void occupy(tpl_test::concurrency_probe& probe) {
+  probe.enter();
+  for (int spin = 0; spin < 20; ++spin) std::this_thread::yield();
+  probe.leave();
+}
 TEST(ParallelOptions, ACanceledTokenEndsTheLoopBeforeAnyIterationWithOneOperationCanceled) {
   tpl::cancellation_token_source source;
   source.cancel();
@@ -113,7 +106,7 @@ TEST(ParallelOptions, AnotherExceptionWinsOverCancellation) {
 TEST(ParallelOptions, MaxDegreeOfParallelismBoundsTheBodiesRunningAtOnce) {
   tpl::thread_pool pool(4);
   for (int limit : {1, 2, 3}) {
-    concurrency_probe probe;
+    tpl_test::concurrency_probe probe;
     std::vector<std::atomic<int>> visits(2000);
     tpl::parallel_options options{&pool};
     options.max_degree_of_parallelism = limit;
@@ -121,7 +114,7 @@ TEST(ParallelOptions, MaxDegreeOfParallelismBoundsTheBodiesRunningAtOnce) {
         0, 2000,
         [&](int index) {
           visits[static_cast<std::size_t>(index)].fetch_add(1);
-          probe.enter();
+          occupy(probe);
         },
         options);
     EXPECT_TRUE(result.is_completed);
@@ -135,21 +128,21 @@ TEST(ParallelOptions, MaxDegreeOfParallelismBoundsSinglePassAndListLoops) {
   std::ostringstream numbers;
   for (int number = 0; number < 3000; ++number) numbers << number << ' ';
   std::istringstream input(numbers.str());
-  concurrency_probe probe;
+  tpl_test::concurrency_probe probe;
   std::atomic<long> sum{0};
   tpl::parallel_options options{&pool};
   options.max_degree_of_parallelism = 2;
   tpl::parallel_for_each(std::views::istream<int>(input), [&](int number) {
     sum.fetch_add(number);
-    probe.enter();
+    occupy(probe);
   }, options);
   EXPECT_EQ(sum.load(), 3000L * 2999 / 2);
   EXPECT_LE(probe.highest.load(), 2);
 
   std::list<int> list(1000, 1);
-  concurrency_probe list_probe;
+  tpl_test::concurrency_probe list_probe;
   options.max_degree_of_parallelism = 1;
-  tpl::parallel_for_each(list, [&](int) { list_probe.enter(); }, options);
+  tpl::parallel_for_each(list, [&](int) { occupy(list_probe); }, options);
   EXPECT_EQ(list_probe.highest.load(), 1);
 }
 
