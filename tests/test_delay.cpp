@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <memory>
+#include <vector>
 #include <stdexcept>
 #include <thread>
 
@@ -11,6 +13,7 @@
 #include "tpl/detail/timer_service.hpp"
 #include "tpl/task.hpp"
 #include "support/canceled_token.hpp"
+#include "support/worker_blocker.hpp"
 
 namespace {
 
@@ -49,6 +52,35 @@ TEST(Delay, CancelingTheTokenEndsTheDelayAtOnceAndDisarmsTheTimer) {
   EXPECT_TRUE(waited.is_canceled());  // inside cancel(), not an hour later
   EXPECT_EQ(tpl::detail::timer_service::instance().pending(), before);
   EXPECT_TRUE(tpl_test::token_of_canceled(waited) == source.token());
+}
+
+// .NET: the timer's callback and the token race through one completion reservation, so a delay
+// whose timer has fired but whose completion has not run yet is still canceled by its token
+// (issue 28, item 6). Here the expiry is held in the default pool's queue behind blocked workers
+// while the token is canceled: the cancellation wins, and the queued expiry then finds the task
+// complete. (A check that races `is_completed()` against the expiry and then cancels cannot tell
+// this apart from an expiry that completed between the check and cancel(): both are allowed.)
+TEST(Delay, ATimerThatFiredButWhoseCompletionIsQueuedIsStillCanceledByItsToken) {
+  tpl::thread_pool& pool = tpl::thread_pool::default_pool();
+  std::vector<std::unique_ptr<tpl_test::worker_blocker>> blockers;
+  for (std::size_t worker = 0; worker < pool.worker_count(); ++worker) {
+    blockers.push_back(std::make_unique<tpl_test::worker_blocker>(pool));
+  }
+  tpl::detail::timer_service& timers = tpl::detail::timer_service::instance();
+  tpl::cancellation_token_source source;
+  const std::size_t others = timers.pending();
+  tpl::task<> waited = tpl::delay(1ms, source.token());
+  // The event: the timer thread has taken the expiry out of its queue and handed it to the pool,
+  // whose workers are all blocked (bounded: a timer that never fires fails here, not by hanging).
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (timers.pending() > others && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  ASSERT_LE(timers.pending(), others) << "the timer did not fire";
+  EXPECT_FALSE(waited.is_completed());  // fired, but its completion waits in the pool's queue
+  source.cancel();
+  EXPECT_TRUE(waited.is_canceled());
+  blockers.clear();  // the queued expiry runs now and finds the task complete
+  EXPECT_THROW(waited.wait(), tpl::aggregate_exception);
+  EXPECT_TRUE(waited.is_canceled());
 }
 
 TEST(Delay, ManyDelaysComplete) {
