@@ -108,12 +108,14 @@ bench-report: bootstrap
 	$(call build,release)
 	/usr/bin/python3 scripts/bench_report.py build/release
 
-# The API reference: Doxygen over the public headers' `///` comments (docs/Doxyfile.in), as HTML.
-# `make test` runs the same Doxygen as a ctest (api_reference_builds_without_warnings) that fails
-# on any warning.
-docs: bootstrap
-	$(call build,release,tpl_api_reference)
-	@echo "make docs: the API reference is build/release/docs/api/index.html"
+# The API reference: Doxygen over the README, docs/ and the public headers' `///` comments
+# (docs/Doxyfile.in), as HTML. The `docs` preset builds only the library and the reference, and
+# bootstraps only what they need (no test toolchain). `make test` runs the same Doxygen as a
+# ctest (api_reference_builds_without_warnings) that fails on any warning.
+docs:
+	@bash scripts/bootstrap --docs
+	$(call build,docs,tpl_api_reference)
+	@echo "make docs: the API reference is build/docs/docs/api/index.html (cmake --install build/docs installs it with the library)"
 
 # The libFuzzer targets (fuzz/, clang 19 with ASan+UBSan) for FUZZ_SECONDS each (make test runs
 # them for 20 s). A crash or a disagreement with the reference model fails the run and leaves the

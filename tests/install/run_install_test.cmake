@@ -65,3 +65,44 @@ endforeach()
 separate_arguments(pc_flags UNIX_COMMAND "${pc_flags}")
 step(${CXX_COMPILER} -std=c++20 -O2 ${CONSUMER_SOURCE_DIR}/main.cpp ${pc_flags} -o ${SCRATCH_DIR}/tpl_consumer_pkg_config)
 step(${SCRATCH_DIR}/tpl_consumer_pkg_config)
+
+# The installed package carries the documentation: README (the front page), docs/ beside it.
+foreach(document README.md CHANGELOG.md LICENSE docs/tasks.md docs/porting.md)
+  if(NOT EXISTS ${prefix}/share/doc/tpl/${document})
+    message(FATAL_ERROR "the installed package lacks share/doc/tpl/${document}")
+  endif()
+endforeach()
+message(STATUS "ok: the package carries README.md, CHANGELOG.md, LICENSE and docs/")
+
+# The front door without make or presets (README.md, "Installing without make"): a plain
+# configure, build and install of the sources builds the library only, with the default
+# generator and build type, and a project finds what it installed.
+set(plain_prefix ${SCRATCH_DIR}/plain-prefix)
+step(${CMAKE_COMMAND} -S ${TPL_SOURCE_DIR} -B ${SCRATCH_DIR}/plain -DCMAKE_CXX_COMPILER=${CXX_COMPILER})
+step(${CMAKE_COMMAND} --build ${SCRATCH_DIR}/plain --parallel 2)
+step(${CMAKE_COMMAND} --install ${SCRATCH_DIR}/plain --prefix ${plain_prefix})
+if(EXISTS ${SCRATCH_DIR}/plain/tests OR EXISTS ${SCRATCH_DIR}/plain/models)
+  message(FATAL_ERROR "a plain configure built tpl's own tests or models (TPL_DEVELOPER must default to OFF)")
+endif()
+step(${CMAKE_COMMAND} -S ${CONSUMER_SOURCE_DIR} -B ${SCRATCH_DIR}/build-plain -G Ninja
+     -DCMAKE_PREFIX_PATH=${plain_prefix} -DCMAKE_CXX_COMPILER=${CXX_COMPILER})
+step(${CMAKE_COMMAND} --build ${SCRATCH_DIR}/build-plain)
+step(${SCRATCH_DIR}/build-plain/tpl_consumer)
+
+# add_subdirectory (README.md's snippet), from the source tree.
+step(${CMAKE_COMMAND} -S ${CONSUMER_SOURCE_DIR}/../subproject -B ${SCRATCH_DIR}/build-subproject -G Ninja
+     -DTPL_SOURCE_DIR=${TPL_SOURCE_DIR} -DCMAKE_CXX_COMPILER=${CXX_COMPILER})
+step(${CMAKE_COMMAND} --build ${SCRATCH_DIR}/build-subproject)
+step(${SCRATCH_DIR}/build-subproject/tpl_consumer)
+
+# FetchContent (README.md's snippet), from a source archive holding what a release ships.
+set(archive ${SCRATCH_DIR}/tpl-${TPL_VERSION}.tar.gz)
+execute_process(COMMAND ${CMAKE_COMMAND} -E tar czf ${archive} CMakeLists.txt cmake core docs README.md CHANGELOG.md LICENSE
+                WORKING_DIRECTORY ${TPL_SOURCE_DIR} RESULT_VARIABLE result)
+if(NOT result EQUAL 0)
+  message(FATAL_ERROR "could not make ${archive}")
+endif()
+step(${CMAKE_COMMAND} -S ${CONSUMER_SOURCE_DIR}/../fetchcontent -B ${SCRATCH_DIR}/build-fetchcontent -G Ninja
+     -DTPL_ARCHIVE=${archive} -DCMAKE_CXX_COMPILER=${CXX_COMPILER})
+step(${CMAKE_COMMAND} --build ${SCRATCH_DIR}/build-fetchcontent)
+step(${SCRATCH_DIR}/build-fetchcontent/tpl_consumer)

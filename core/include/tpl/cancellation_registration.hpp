@@ -42,9 +42,10 @@ class cancellation_registration {
     return state->unregister(ticket_);
   }
 
-  /// Internal.
+  /// \cond TPL_INTERNALS
   cancellation_registration(detail::cancellation_state_ref state, detail::registration_ticket ticket) noexcept
       : state_(std::move(state)), ticket_(ticket) {}
+  /// \endcond
 
  private:
   void dispose() noexcept {

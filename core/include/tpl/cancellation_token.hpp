@@ -66,9 +66,11 @@ class cancellation_token {
     return left.state_.get() == right.state_.get();
   }
 
-  /// Internal: a token sharing `state`.
+  /// \cond TPL_INTERNALS
+  // A token sharing `state`, and the state itself: for tpl's own machinery.
   explicit cancellation_token(detail::cancellation_state_ref state) noexcept : state_(std::move(state)) {}
   [[nodiscard]] const detail::cancellation_state_ref& state() const noexcept { return state_; }
+  /// \endcond
 
  private:
   detail::cancellation_state_ref state_;

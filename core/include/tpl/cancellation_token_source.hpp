@@ -130,13 +130,15 @@ class cancellation_token_source {
     return create_linked({first, rest...});
   }
 
-  /// Internal: the shared state, for code that must outlive this object and cancel it later
-  /// (when_all's fail-fast form).
+  /// \cond TPL_INTERNALS
+  // The shared state, for code that must outlive this object and cancel it later (when_all's
+  // fail-fast form).
   [[nodiscard]] detail::cancellation_state_ref shared_state() const { return checked("shared_state"); }
 
-  /// Internal: keeps `resource` alive as long as this source (the std::stop_callback of a
-  /// source linked to a std::stop_token).
+  // Keeps `resource` alive as long as this source (the std::stop_callback of a source linked
+  // to a std::stop_token).
   void attach(std::shared_ptr<void> resource) { attachments_.push_back(std::move(resource)); }
+  /// \endcond
 
  private:
   void link_to(const cancellation_token& parent) {

@@ -73,7 +73,9 @@ class [[nodiscard]] task {
                 "tpl::task<T>: T must be copyable or movable");
 
  public:
-  using promise_type = detail::task_promise<T>;
+  /// \cond TPL_INTERNALS
+  using promise_type = detail::task_promise<T>;  // what makes a function returning task<T> a coroutine
+  /// \endcond
   using value_type = T;
 
   task() noexcept = default;
@@ -89,8 +91,10 @@ class [[nodiscard]] task {
     if (core_ != nullptr) core_->release();
   }
 
-  /// Internal: takes over one reference the caller holds.
+  /// \cond TPL_INTERNALS
+  // Takes over one reference the caller holds.
   task(detail::adopt_reference_t, detail::task_core_of<T>* core) noexcept : core_(core) {}
+  /// \endcond
 
   /// false for a default-constructed or moved-from handle, the only state in which the other
   /// members throw invalid_operation.
@@ -214,8 +218,10 @@ class [[nodiscard]] task {
   }
   [[nodiscard]] static task from_canceled() { return canceled_with(cancellation_token::none()); }
 
-  /// Internal: the shared state (nullptr for an empty handle).
+  /// \cond TPL_INTERNALS
+  // The shared state (nullptr for an empty handle).
   [[nodiscard]] detail::task_core_of<T>* core() const noexcept { return core_; }
+  /// \endcond
 
  private:
   static task canceled_with(const cancellation_token& token) {

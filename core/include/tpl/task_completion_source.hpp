@@ -99,15 +99,17 @@ class task_completion_source {
   }
   ~task_completion_source() { abandon(); }
 
-  /// Internal: gives the source up without completing its task, which then never completes
-  /// (where nothing could ever complete it: delay(-1 ms) on a token that dies uncanceled). The
-  /// destructor would fault it with broken_promise instead. A completed task is left as it is.
+  /// \cond TPL_INTERNALS
+  // Gives the source up without completing its task, which then never completes (where nothing
+  // could ever complete it: delay(-1 ms) on a token that dies uncanceled). The destructor would
+  // fault it with broken_promise instead. A completed task is left as it is.
   void forsake() noexcept {
     if (core_ == nullptr) return;
     (void)core_->state().try_reserve_completion();  // reserved and never finished: pending for ever
     core_->release();
     core_ = nullptr;
   }
+  /// \endcond
 
   /// The task this source completes (.NET's Task property).
   [[nodiscard]] tpl::task<T> task() const {

@@ -125,11 +125,13 @@ class thread_pool {
   /// it); the coroutine then goes on where it was (detail/pool_scheduling_awaitable.hpp).
   [[nodiscard]] detail::pool_scheduling_awaitable schedule() noexcept { return {*this, false}; }
 
-  /// The calling thread's worker if it is one of this pool's workers, else nullptr.
+  /// \cond TPL_INTERNALS
+  // The calling thread's worker if it is one of this pool's workers, else nullptr.
   [[nodiscard]] detail::pool_worker* current_worker() const noexcept {
     detail::pool_worker* worker = detail::current_worker();
     return worker != nullptr && &worker->pool() == this ? worker : nullptr;
   }
+  /// \endcond
 
   [[nodiscard]] std::vector<worker_counters> counters() const;
 

@@ -73,8 +73,10 @@ class stream {
   /// The descriptor, or -1 once closed (and for a default-constructed stream).
   [[nodiscard]] int native_handle() const noexcept;
 
-  /// Internal: a stream over an already registered descriptor (accept, connect).
+  /// \cond TPL_INTERNALS
+  // A stream over an already registered descriptor (accept, connect).
   explicit stream(std::shared_ptr<detail::io_descriptor> adopted) noexcept;
+  /// \endcond
 
  private:
   std::shared_ptr<detail::io_descriptor> descriptor_;
