@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <numeric>
 #include <ranges>
 #include <sstream>
@@ -158,6 +159,20 @@ TEST(ParallelForEachAsync, MisuseIsRefusedBeforeAnythingStarts) {
   EXPECT_THROW((void)tpl::parallel_for_each_async(std::vector<int>{1}, body, options), std::invalid_argument);
   std::function<tpl::task<>(int)> empty;
   EXPECT_THROW((void)tpl::parallel_for_each_async(std::vector<int>{1}, empty), std::invalid_argument);
+}
+
+// .NET adds workers one at a time, as elements are taken: a degree of int.MaxValue over three
+// elements starts at most three workers. (Starting the degree's workers up front would allocate
+// two billion coroutine frames here.)
+TEST(ParallelForEachAsync, AHugeDegreeOverAShortRangeStartsOnlyTheWorkersItNeeds) {
+  tpl::parallel_options options;
+  options.max_degree_of_parallelism = std::numeric_limits<int>::max();
+  std::vector<std::atomic<int>> visits(3);
+  tpl::parallel_for_each_async(std::vector<int>{0, 1, 2}, [&](int value) -> tpl::task<> {
+    visits[static_cast<std::size_t>(value)].fetch_add(1);
+    co_return;
+  }, options).get();
+  for (auto& each : visits) EXPECT_EQ(each.load(), 1);
 }
 
 TEST(ParallelForEachAsync, AnEmptyRangeCompletes) {

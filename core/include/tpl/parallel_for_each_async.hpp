@@ -8,10 +8,12 @@
 ///   }, {.token = source.token(), .max_degree_of_parallelism = 8});
 ///
 /// The call returns at once with a task; the returned task ends when every body it started has
-/// ended. Workers (max_degree_of_parallelism of them; -1: the pool's worker count, as .NET uses
-/// the processor count) start on the pool and each takes the next element of the range under a
-/// lock and awaits body(element, token) — or body(element) — before taking another. The token a
-/// body gets is canceled when options.token is, and when any body fails.
+/// ended. Workers run on the pool; each takes the next element of the range under a lock and
+/// awaits body(element, token) — or body(element) — before taking another. As in .NET, workers
+/// are added one at a time: a worker that takes an element starts another while fewer than
+/// max_degree_of_parallelism run (-1: the pool's worker count, as .NET uses the processor
+/// count) and elements remain, so a large degree over a short range starts few workers. The
+/// token a body gets is canceled when options.token is, and when any body fails.
 ///
 /// The outcome, as .NET's:
 ///   * a body threw (or its task faulted): no element is taken after that, the running bodies
@@ -69,13 +71,15 @@ auto invoke_async_body(Body& body, Element&& element, const cancellation_token& 
 // task. Everything but the view, the body and the sources is under `mutex`.
 template <class View, class Body>
 struct for_each_async_state {
-  for_each_async_state(View range, Body loop_body, cancellation_token external, std::size_t workers)
+  for_each_async_state(View range, Body loop_body, cancellation_token external, thread_pool& target,
+                       std::size_t workers)
       : view(std::move(range)),
         body(std::move(loop_body)),
         caller_token(std::move(external)),
         loop_source(cancellation_token_source::create_linked(caller_token)),
         loop_token(loop_source.token()),
-        running_workers(workers) {}
+        pool(target),
+        max_workers(workers) {}
 
   View view;
   Body body;
@@ -83,12 +87,14 @@ struct for_each_async_state {
   cancellation_token_source loop_source;  // canceled by the caller's token or the first failure
   cancellation_token loop_token;          // what the bodies get
   task_completion_source<> completion;
+  thread_pool& pool;
+  const std::size_t max_workers;
 
   std::mutex mutex;
   std::optional<std::ranges::iterator_t<View>> next;  // under mutex; begun by the first worker
   bool ended = false;                                 // under mutex: the range ended
   std::vector<std::exception_ptr> errors;             // under mutex
-  std::size_t running_workers;                        // under mutex
+  std::size_t running_workers = 1;                    // under mutex: the first is started by the call
 
   // A body failed: keep its exception and end the loop (no element is taken after this).
   void fail(std::exception_ptr error) {
@@ -135,7 +141,24 @@ struct for_each_async_state {
 };
 
 template <class State>
-task<> for_each_async_worker(std::shared_ptr<State> state, thread_pool& pool) {
+task<> for_each_async_worker(std::shared_ptr<State> state);
+
+// Starts one more worker, counted in running_workers by the caller. A worker whose frame cannot
+// be allocated never runs: it ends here, with the failure.
+template <class State>
+void start_for_each_async_worker(const std::shared_ptr<State>& state) {
+  try {
+    // The worker holds the state and completes the task when it is the last; its own task never
+    // faults (it catches everything), so dropping the handle loses nothing.
+    [[maybe_unused]] task<> worker = for_each_async_worker(state);
+  } catch (...) {
+    state->fail(std::current_exception());
+    state->worker_ended();
+  }
+}
+
+template <class State>
+task<> for_each_async_worker(std::shared_ptr<State> state) {
   using view_type = decltype(state->view);
   constexpr bool multi_pass = std::ranges::forward_range<view_type>;
   // One element at a time: the position for a multi-pass range (the body gets a reference into
@@ -143,9 +166,10 @@ task<> for_each_async_worker(std::shared_ptr<State> state, thread_pool& pool) {
   using held_element =
       std::conditional_t<multi_pass, std::ranges::iterator_t<view_type>, std::ranges::range_value_t<view_type>>;
   try {
-    co_await pool.schedule();
+    co_await state->pool.schedule();
     for (;;) {
       std::optional<held_element> element;
+      bool start_another = false;
       {
         std::lock_guard lock(state->mutex);
         if (state->ended || state->loop_token.is_cancellation_requested()) break;
@@ -161,7 +185,12 @@ task<> for_each_async_worker(std::shared_ptr<State> state, thread_pool& pool) {
           element.emplace(std::ranges::iter_move(position));
         }
         ++position;
+        if (state->running_workers < state->max_workers && position != std::ranges::end(state->view)) {
+          ++state->running_workers;
+          start_another = true;
+        }
       }
+      if (start_another) start_for_each_async_worker(state);
       try {
         if constexpr (multi_pass) {
           auto pending = invoke_async_body(state->body, **element, state->loop_token);
@@ -204,19 +233,9 @@ template <std::ranges::viewable_range Range, class Body>
                 "body(element), and return something to co_await (task<>, value_task<>)");
   using state_type = detail::for_each_async_state<view_type, Body>;
   auto state = std::make_shared<state_type>(std::views::all(std::forward<Range>(range)), std::move(body),
-                                            options.token, workers);
+                                            options.token, pool, workers);
   task<> done = state->completion.task();
-  for (std::size_t started = 0; started < workers; ++started) {
-    try {
-      // The worker holds the state and completes `done` when it is the last; its own task
-      // never faults (it catches everything), so dropping the handle loses nothing.
-      [[maybe_unused]] task<> worker = detail::for_each_async_worker(state, pool);
-    } catch (...) {
-      // The worker's frame could not be allocated: it never ran, so it ends here.
-      state->fail(std::current_exception());
-      state->worker_ended();
-    }
-  }
+  detail::start_for_each_async_worker(state);
   return done;
 }
 
