@@ -17,24 +17,15 @@
 #include <stdexcept>
 #include <string>
 #include <tpl/parallel.hpp>
+#include "support/pools_by_worker_count.hpp"
 #include <vector>
 
 namespace {
 
-struct pools {
-  // One pool per worker count, reused across cases (creating threads per case is slow).
-  std::map<std::size_t, std::unique_ptr<tpl::thread_pool>> by_workers;
-  tpl::thread_pool& get(std::size_t workers) {
-    auto& slot = by_workers[workers];
-    if (!slot) slot = std::make_unique<tpl::thread_pool>(workers);
-    return *slot;
-  }
-};
-
 }  // namespace
 
 int main() {
-  pools shared;
+  tpl_test::pools_by_worker_count shared;
   bool passed = true;
 
   passed &= rc::check("parallel_for runs every index exactly once", [&] {

@@ -28,6 +28,7 @@
 #include <string>
 #include <tpl/cancellation_token_source.hpp>
 #include <tpl/parallel.hpp>
+#include "support/pools_by_worker_count.hpp"
 #include <tpl/parallel_for_each_async.hpp>
 #include <tpl/yield.hpp>
 #include "support/concurrency_probe.hpp"
@@ -37,15 +38,6 @@ namespace {
 
 enum class action { none, throws, stops, breaks, cancels };
 enum class loop_shape { for_index, for_each_vector, for_each_list, for_each_single_pass };
-
-struct pools {
-  std::map<std::size_t, std::unique_ptr<tpl::thread_pool>> by_workers;
-  tpl::thread_pool& get(std::size_t workers) {
-    auto& slot = by_workers[workers];
-    if (!slot) slot = std::make_unique<tpl::thread_pool>(workers);
-    return *slot;
-  }
-};
 
 // A single-pass view over 0..n-1: copies of its iterator share one position.
 class single_pass_numbers {
@@ -231,7 +223,7 @@ void check_against_model(const std::vector<action>& actions, const loop_run& run
 }  // namespace
 
 int main() {
-  pools shared;
+  tpl_test::pools_by_worker_count shared;
   bool passed = true;
 
   passed &= rc::check("parallel loops follow .NET's stop/break/throw/cancel rules and the degree limit", [&] {
