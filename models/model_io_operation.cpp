@@ -20,11 +20,16 @@
 //   cancel_while_arming   the cancel callback runs during arming (the token was canceled
 //                         before the registration), readiness races it           full search
 //   close_vs_calls        two system calls in flight while close is asked for    full search
+//   shutdown_vs_readiness the pool the operation resumes on shuts down (the real
+//                         detail::pending_io_waits) while readiness claims the waiter and
+//                         a worker runs queued resumptions: exactly one resumption, on the
+//                         worker or inline, never queued after shutdown returned
 #include <optional>
 
 #include "support/model_runner.hpp"
 #include "tpl/detail/descriptor_lifetime.hpp"
 #include "tpl/detail/io_operation_slot.hpp"
+#include "tpl/detail/pending_io_waits.hpp"
 
 namespace {
 
@@ -211,6 +216,106 @@ struct close_vs_calls : rl::test_suite<close_vs_calls, 3> {
   }
 };
 
+// An operation waiting to resume on a pool (readiness_awaiter's shape): its claimer queues the
+// resumption to the pool, whose queue must still be open; the pool's worker runs it.
+struct pool_waiter : io_waiter, tpl::detail::pending_io_wait {
+  pool_waiter() : io_waiter(&pool_waiter::queue_resumption), pending_io_wait(&pool_waiter::cancel_for_shutdown) {}
+  io_operation_slot* slot = nullptr;
+  tpl::sync::cell<int>* queue_closed = nullptr;
+  tpl::sync::atomic<bool>* queued = nullptr;
+  tpl::sync::cell<int> frame{0};
+  tpl::sync::cell<bool> registered{false};
+  tpl::sync::cell<int> resumptions{0};
+  tpl::sync::cell<int> resumed_with{-1};
+
+  static void queue_resumption(io_waiter* self) {
+    auto* me = static_cast<pool_waiter*>(self);
+    // The pool's queue takes it only while open: a push after shutdown closed it is finding 3.
+    // A read of the cell shutdown writes, so a push not ordered before the close is a data race.
+    RL_ASSERT(me->queue_closed->load() == 0);
+    me->queued->store(true, std::memory_order_release);  // the queue's lock, in the real pool
+  }
+  static void cancel_for_shutdown(tpl::detail::pending_io_wait* self) {
+    auto* me = static_cast<pool_waiter*>(self);
+    me->slot->cancel(me, io_wake_reason::pool_shut_down);
+  }
+  void resume(tpl::detail::pending_io_waits& pool) {
+    RL_ASSERT(frame.load() == 7);
+    resumptions.store(resumptions.load() + 1);
+    resumed_with.store(static_cast<int>(wake_reason()));
+    if (registered.load()) pool.leave(*this);
+  }
+};
+
+struct shutdown_vs_readiness : rl::test_suite<shutdown_vs_readiness, 4> {
+  std::optional<io_operation_slot> slot;
+  std::optional<tpl::detail::pending_io_waits> pool;
+  std::optional<pool_waiter> waiter;
+  tpl::sync::cell<int> queue_closed{0};
+  tpl::sync::atomic<bool> queued{false};
+  tpl::sync::atomic<bool> done_without_queueing{false};
+  bool retried = false;  // arm found the report: the operation would retry its call
+
+  void before() {
+    slot.emplace();
+    pool.emplace();
+    waiter.emplace();
+    waiter->slot = &*slot;
+    waiter->queue_closed = &queue_closed;
+    waiter->queued = &queued;
+    queue_closed.store(0);
+    queued.store(false, std::memory_order_relaxed);
+    done_without_queueing.store(false, std::memory_order_relaxed);
+    retried = false;
+  }
+  void thread(unsigned index) {
+    switch (index) {
+      case 0: {  // readiness_awaiter::await_suspend
+        waiter->frame.store(7);
+        arm_result armed = arm_result::closed;
+        const bool pool_open = pool->enter(*waiter, [&] {
+          armed = slot->arm(&*waiter);
+          return armed == arm_result::armed;
+        });
+        if (!pool_open || armed != arm_result::armed) {
+          // Refused (the operation ends canceled at once) or the report came first (it retries).
+          retried = true;
+          done_without_queueing.store(true, std::memory_order_release);
+          return;
+        }
+        waiter->registered.store(true);
+        if (waiter->finish_suspending()) {
+          waiter->resume(*pool);  // not suspended after all: goes on inline, and leaves
+          done_without_queueing.store(true, std::memory_order_release);
+        }
+        break;
+      }
+      case 1:
+        slot->notify_ready();
+        break;
+      case 2:
+        pool->cancel_all_and_wait();  // thread_pool::shutdown, then the queue closes
+        queue_closed.store(1);
+        break;
+      default:  // the pool's worker: runs the resumption if one is queued
+        for (;;) {
+          if (queued.load(std::memory_order_acquire)) {
+            waiter->resume(*pool);
+            return;
+          }
+          if (done_without_queueing.load(std::memory_order_acquire)) return;
+          tpl::sync::spin_pause();
+        }
+    }
+  }
+  void after() {
+    RL_ASSERT(waiter->resumptions.load() == (retried ? 0 : 1));
+    waiter.reset();
+    pool.reset();
+    slot.reset();
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -228,6 +333,9 @@ int main(int argc, char** argv) {
                                              search::full()),
           make_scenario<close_vs_calls>("close_vs_calls", "close is asked for while two system calls are in flight",
                                         search::full()),
+          make_scenario<shutdown_vs_readiness>("shutdown_vs_readiness",
+                                               "the pool shuts down while readiness claims a waiter that resumes there",
+                                               search::context_bound(3)),
       },
       argc, argv);
 }

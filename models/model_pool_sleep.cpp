@@ -24,15 +24,21 @@
 
 namespace {
 
+// A queued item: its number, and the link the intrusive injection queue threads it by.
+struct model_item {
+  int id = 0;
+  model_item* next_in_queue = nullptr;
+};
+
 // A worker's life as thread_pool lives it: run items until shutdown and an empty queue.
 template <class Run>
-void worker_loop(tpl::detail::pool_intake<int>& intake, Run run) {
+void worker_loop(tpl::detail::pool_intake<model_item*>& intake, Run run) {
   for (;;) {
-    std::optional<int> item = tpl::detail::find_work_or_park(
+    std::optional<model_item*> item = tpl::detail::find_work_or_park(
         intake.sleeper(), [&] { return intake.queue().try_pop(); }, [&] { return intake.stopping(); }, [] {},
         [] {});
     if (!item) return;
-    run(*item);
+    run((*item)->id);
   }
 }
 
@@ -40,7 +46,8 @@ template <int Workers, int Submitters, bool ShutdownRacesSubmit>
 struct sleep_suite : rl::test_suite<sleep_suite<Workers, Submitters, ShutdownRacesSubmit>,
                                     Workers + Submitters + (ShutdownRacesSubmit ? 1 : 0)> {
   static constexpr int item_count = Submitters;
-  std::optional<tpl::detail::pool_intake<int>> pool;
+  std::optional<tpl::detail::pool_intake<model_item*>> pool;
+  std::array<model_item, item_count + 1> items{};
   std::array<int, item_count + 1> runs{};          // per item: written by the worker that ran it
   std::array<std::array<int, item_count + 1>, Workers> ran_by{};
   std::array<int, item_count + 1> accepted{};      // per item: written by its submitter
@@ -65,7 +72,8 @@ struct sleep_suite : rl::test_suite<sleep_suite<Workers, Submitters, ShutdownRac
     const unsigned submitter = index - Workers;
     if (submitter < Submitters) {
       const int item = static_cast<int>(submitter) + 1;
-      accepted[item] = pool->submit(item) ? 1 : 0;
+      items[item].id = item;
+      accepted[item] = pool->submit(&items[item]) ? 1 : 0;
       return;
     }
     pool->begin_shutdown();  // the racing shutdown thread

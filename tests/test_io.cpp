@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
@@ -19,6 +20,7 @@
 #include <system_error>
 #include <vector>
 
+#include "support/failing_allocator.hpp"
 #include "tpl/exceptions.hpp"
 #include "tpl/cancellation_token_source.hpp"
 #include "tpl/io.hpp"
@@ -327,6 +329,139 @@ TEST_F(io_test, closing_a_stream_ends_its_pending_read_with_ecanceled_and_later_
   EXPECT_EQ(failure_errno(served.read_some(buffer)), EBADF);
   EXPECT_FALSE(served.is_open());
   EXPECT_EQ(served.native_handle(), -1);
+}
+
+// Issue 30, finding 5: stream.hpp promises 0 for an empty buffer, but on a TCP or Unix socket
+// recv(2) of 0 bytes says EAGAIN while nothing is queued, so the read waited for the peer.
+TEST_F(io_test, read_some_with_an_empty_buffer_returns_zero_at_once_on_every_stream_kind) {
+  auto [client, served] = tcp_pair();
+  auto [unix_reader, unix_writer] = tpl::io::make_socket_pair();
+  auto [pipe_reader, pipe_writer] = tpl::io::make_pipe();
+  for (stream* each : {&served, &unix_reader, &pipe_reader}) {
+    tpl::task<std::size_t> reading = each->read_some(std::span<std::byte>());
+    ASSERT_TRUE(reading.is_completed()) << "an empty read waited for the peer";
+    EXPECT_EQ(reading.get(), 0u);
+  }
+  std::array<std::byte, 4> buffer{};
+  tpl::task<std::size_t> real_read = served.read_some(buffer);  // the stream still reads
+  std::string ping = "ping";
+  client.write(bytes_of(std::as_const(ping))).get();
+  EXPECT_EQ(real_read.get(), 4u);
+}
+
+// Issue 30, finding 2: close() is noexcept, and under allocation failure a path inside it
+// allocated (retiring the descriptor to the epoll driver; queueing the woken operation's
+// resumption), which terminated the process. Every close must go through, every pending read
+// end with ECANCELED on the pool (not inline on the closing thread), every descriptor be closed.
+TEST_F(io_test, closing_streams_while_allocations_fail_ends_their_reads_and_closes_every_descriptor) {
+  if (!tpl_scenarios::injection_available()) GTEST_SKIP() << "operator new cannot be replaced under ThreadSanitizer";
+  constexpr std::size_t count = 300;  // more than one block of the global queue, and of a retire list
+  std::vector<stream> writers;
+  std::vector<stream> readers;
+  std::vector<tpl::task<std::size_t>> reads;
+  std::array<std::byte, 4> buffer{};
+  for (std::size_t index = 0; index < count; ++index) {
+    auto [reader, writer] = tpl::io::make_socket_pair();
+    readers.push_back(std::move(reader));
+    writers.push_back(std::move(writer));
+  }
+  for (stream& reader : readers) reads.push_back(reader.read_some(buffer));
+  tpl_scenarios::fail_every_allocation_on_this_thread(true);
+  for (stream& reader : readers) reader.close();
+  tpl_scenarios::fail_every_allocation_on_this_thread(false);
+  for (tpl::task<std::size_t>& reading : reads) EXPECT_EQ(failure_errno(reading), ECANCELED);
+}
+
+// Issue 30, finding 1: a forked child shares its parent's epoll instance or io_uring ring (the
+// descriptor, and the ring's shared mapping). A child that used tpl::io registered its own
+// pointers there, and the parent's driver dereferenced them. The child now gets a clear error;
+// the parent's I/O goes on.
+TEST_F(io_test, a_forked_child_gets_a_clear_error_from_tpl_io_and_the_parent_keeps_its_io) {
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    int code = 3;  // no error at all: the child used its parent's reactor
+    try {
+      auto [reader, writer] = tpl::io::make_pipe();
+    } catch (const tpl::invalid_operation& error) {
+      code = std::strstr(error.what(), "fork") != nullptr ? 0 : 4;
+    } catch (...) {
+      code = 5;
+    }
+    ::_exit(code);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status)) << "the child died of signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "3: no error; 4: an error that does not say fork; 5: another exception";
+  auto [reader, writer] = tpl::io::make_socket_pair();
+  std::array<std::byte, 4> buffer{};
+  tpl::task<std::size_t> reading = reader.read_some(buffer);
+  std::string ping = "ping";
+  writer.write(bytes_of(std::as_const(ping))).get();
+  EXPECT_EQ(reading.get(), 4u);
+}
+
+// A read awaited from a worker of `pool`: its wait resumes there. `resumed_on_pool` records
+// whether the coroutine went on on one of that pool's workers after the read ended.
+// `reading` is set just before the read starts (the read then waits, or, if the pool's
+// shutdown came first, is refused: both must end canceled on the pool).
+tpl::task<std::size_t> read_on(tpl::thread_pool& pool, stream& from, std::span<std::byte> buffer,
+                               std::atomic<int>& resumed_on_pool, std::atomic<bool>& reading) {
+  co_await pool.schedule();
+  reading = true;
+  reading.notify_all();
+  try {
+    const std::size_t got = co_await from.read_some(buffer);
+    resumed_on_pool = pool.current_worker() != nullptr ? 1 : 0;
+    co_return got;
+  } catch (...) {
+    resumed_on_pool = pool.current_worker() != nullptr ? 1 : 0;
+    throw;
+  }
+}
+
+// Issue 30, finding 3: a read waiting on a pool that was then shut down was resumed, when data
+// came, on the I/O driver's thread (the shut-down pool refused the resumption, and it ran
+// inline); a blocking wait there would have stopped all I/O. The rule now: shutdown ends the
+// pool's pending I/O waits canceled, on the pool's own workers, before it stops taking work.
+TEST_F(io_test, shutting_down_a_pool_ends_its_pending_reads_canceled_on_its_own_workers) {
+  auto [reader, writer] = tpl::io::make_socket_pair();
+  std::array<std::byte, 4> buffer{};
+  std::atomic<int> resumed_on_pool{-1};
+  std::atomic<bool> started{false};
+  tpl::thread_pool pool(1);
+  tpl::task<std::size_t> reading = read_on(pool, reader, buffer, resumed_on_pool, started);
+  started.wait(false);
+  pool.shutdown();
+  ASSERT_TRUE(reading.is_completed()) << "shutdown returned with a read still waiting on the pool";
+  EXPECT_TRUE(reading.is_canceled());
+  EXPECT_EQ(resumed_on_pool.load(), 1) << "the canceled read went on outside the pool";
+  std::string ping = "ping";
+  writer.write(bytes_of(std::as_const(ping))).get();  // nobody waits for it now
+  EXPECT_EQ(reader.read_some(buffer).get(), 4u) << "the canceled read consumed nothing";
+}
+
+// Issue 30, finding 4: destroying a pool while an I/O wait on it was pending left the wait
+// naming the freed pool; data arriving later was a heap-use-after-free. The destructor shuts the
+// pool down, which now ends the wait first.
+TEST_F(io_test, destroying_a_pool_ends_its_pending_reads_before_the_pool_is_gone) {
+  auto [reader, writer] = tpl::io::make_socket_pair();
+  std::array<std::byte, 4> buffer{};
+  std::atomic<int> resumed_on_pool{-1};
+  std::atomic<bool> started{false};
+  tpl::task<std::size_t> reading;
+  {
+    tpl::thread_pool pool(2);
+    reading = read_on(pool, reader, buffer, resumed_on_pool, started);
+    started.wait(false);
+  }
+  ASSERT_TRUE(reading.is_completed()) << "the pool was destroyed with a read still waiting on it";
+  EXPECT_TRUE(reading.is_canceled());
+  EXPECT_EQ(resumed_on_pool.load(), 1);
+  std::string ping = "ping";
+  writer.write(bytes_of(std::as_const(ping))).get();  // before the fix: resumes into the freed pool
+  EXPECT_EQ(reader.read_some(buffer).get(), 4u);
 }
 
 TEST_F(io_test, a_second_concurrent_read_is_refused) {

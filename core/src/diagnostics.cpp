@@ -466,7 +466,13 @@ void record_continuation_registering(const task_state& state) noexcept {
   if (task_record* record = find_record(reg, state)) ++record->continuations;
 }
 
-void record_continuation_withdrawn(const task_state& state) noexcept {
+void record_continuation_withdrawn(const task_state& state, std::size_t newer_passed) noexcept {
+  const unsigned mode_now = current_mode();
+  if ((mode_now & tracing_bit) != 0) {
+    diagnostics::notify_tracer(
+        [&](diagnostics::tracer& observer) { observer.continuation_withdrawn(diagnostics::id_of(state), newer_passed); });
+  }
+  if ((mode_now & tracking_bit) == 0) return;
   registry& reg = diagnostics::the_registry();
   std::lock_guard lock(reg.mutex);
   task_record* record = find_record(reg, state);

@@ -90,6 +90,9 @@ void thread_pool::shutdown() {
   // (a second call does nothing but wait, as the header promises).
   sync::lock_guard lock(shutdown_mutex_);
   if (joined_) return;
+  // While the queue still takes work: every I/O wait that would resume here ends canceled, and
+  // its resumption runs on a worker (pending_io_waits.hpp), before the queue closes.
+  io_waits_.cancel_all_and_wait();
   intake_.begin_shutdown();
   for (sync::thread& thread : threads_) thread.join();
   stop_spares();

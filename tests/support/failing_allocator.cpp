@@ -21,8 +21,11 @@ std::atomic<pthread_t> labelling_thread{};
 std::atomic<const char*> fired_step{nullptr};
 std::atomic<bool> fired_on_labelling_thread{false};
 
+thread_local bool this_thread_fails_every_allocation = false;
+
 bool should_fail() noexcept {
   allocations.fetch_add(1, std::memory_order_relaxed);
+  if (this_thread_fails_every_allocation) return true;
   if (countdown.load(std::memory_order_relaxed) <= 0 || countdown.fetch_sub(1) != 1) return false;
   fired_on_labelling_thread.store(pthread_equal(pthread_self(), labelling_thread.load()) != 0);
   fired_step.store(current_step.load());
@@ -60,6 +63,8 @@ bool disarm_allocation_failure() {
   countdown.store(0);
   return fired_step.load() != nullptr;
 }
+
+void fail_every_allocation_on_this_thread(bool fail) { this_thread_fails_every_allocation = fail; }
 
 std::int64_t allocations_so_far() { return allocations.load(std::memory_order_relaxed); }
 

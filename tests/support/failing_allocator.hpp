@@ -22,6 +22,9 @@ void fail_allocation(std::int64_t nth);
 // Cancels a pending failure; returns whether the armed failure happened.
 bool disarm_allocation_failure();
 
+// While set, every allocation this thread makes throws std::bad_alloc (other threads' succeed).
+void fail_every_allocation_on_this_thread(bool fail);
+
 // Allocations made by any thread since the program started (operator new, every form).
 std::int64_t allocations_so_far();
 

@@ -34,6 +34,9 @@ class tracer {
   virtual void task_completed(task_id, task_status) noexcept {}
   /// A completed task's awaiters and continuations are about to run.
   virtual void task_continued(task_id) noexcept {}
+  /// A registration on the incomplete task was taken back (a timed or canceled wait, a
+  /// `when_any` loser); finding it passed `newer_passed` newer registrations on that task.
+  virtual void continuation_withdrawn(task_id, std::size_t /*newer_passed*/) noexcept {}
   /// A worker took an item (from `source`) and runs it now; `stolen`: a steal.
   virtual void item_started(const thread_pool&, std::size_t /*worker*/, work_source /*source*/) noexcept {}
   /// The item finished.

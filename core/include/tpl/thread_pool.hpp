@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "tpl/config.hpp"
+#include "tpl/detail/pending_io_waits.hpp"
 #include "tpl/detail/pool_access.hpp"
 #include "tpl/detail/pool_intake.hpp"
 #include "tpl/detail/pool_scheduling_awaitable.hpp"
@@ -207,6 +208,7 @@ class thread_pool {
   std::size_t core_count_ = 0;
   std::size_t max_spares_ = 0;
   detail::pool_intake<detail::work_item*> intake_;
+  detail::pending_io_waits io_waits_;  ///< I/O waits that resume here: shutdown ends them first
   std::vector<std::unique_ptr<detail::pool_worker>> workers_;  ///< core_count_ + max_spares_ seats
   sync::atomic<std::size_t> slot_count_{0};                    ///< seats with a worker
   std::vector<sync::thread> threads_;                          ///< the core workers' threads
@@ -236,6 +238,7 @@ inline void pool_access::report_unhandled(thread_pool& pool, std::exception_ptr 
 }
 inline bool pool_access::begin_blocking(thread_pool& pool) noexcept { return pool.begin_blocking(); }
 inline void pool_access::end_blocking(thread_pool& pool) noexcept { pool.end_blocking(); }
+inline pending_io_waits& pool_access::io_waits(thread_pool& pool) noexcept { return pool.io_waits_; }
 
 inline bool pool_scheduling_awaitable::await_ready() const noexcept {
   return inline_if_on_pool_ && pool_->current_worker() != nullptr;

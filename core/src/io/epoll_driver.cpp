@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <system_error>
+#include <utility>
 
 #include "detail/io_descriptor.hpp"
 
@@ -42,19 +43,16 @@ void epoll_driver::watch(const std::shared_ptr<io_descriptor>& descriptor) {
 void epoll_driver::unwatch(std::shared_ptr<io_descriptor> descriptor) noexcept {
   // Errors are ignored: the descriptor is being closed, which deregisters it anyway.
   (void)::epoll_ctl(epoll_, EPOLL_CTL_DEL, descriptor->number(), nullptr);
+  io_descriptor* retiring = descriptor.get();
   const std::lock_guard lock(retired_mutex_);
-  try {
-    retired_.push_back(std::move(descriptor));
-  } catch (...) {
-    // No memory to retire it: keep it for ever rather than free what a batch may still name.
-    new std::shared_ptr<io_descriptor>(std::move(descriptor));
-  }
+  retiring->retired_self = std::move(descriptor);  // no allocation: the list is intrusive
+  retiring->next_retired = retired_;
+  retired_ = retiring;
 }
 
 void epoll_driver::run() noexcept {
   constexpr int batch_size = 256;
   epoll_event events[batch_size];
-  std::vector<std::shared_ptr<io_descriptor>> to_drop;
   for (;;) {
     const int count = ::epoll_wait(epoll_, events, batch_size, -1);
     if (count < 0) {
@@ -70,11 +68,16 @@ void epoll_driver::run() noexcept {
       if ((what & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) descriptor->write_side().notify_ready();
     }
     // This batch is done: what was retired before now cannot be named by the next one.
+    io_descriptor* to_drop = nullptr;
     {
       const std::lock_guard lock(retired_mutex_);
-      to_drop.swap(retired_);
+      to_drop = std::exchange(retired_, nullptr);
     }
-    to_drop.clear();
+    while (to_drop != nullptr) {
+      io_descriptor* next = to_drop->next_retired;
+      const std::shared_ptr<io_descriptor> last_reference = std::move(to_drop->retired_self);
+      to_drop = next;
+    }
   }
 }
 

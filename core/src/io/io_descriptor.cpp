@@ -53,8 +53,10 @@ void io_descriptor::close() noexcept {
 }
 
 void io_descriptor::close_number() noexcept {
-  // Deregister (and retire this state to the driver) before the number can be reused.
-  io_driver::instance().unwatch(shared_from_this());
+  // Deregister (and retire this state to the driver) before the number can be reused. In a
+  // forked child the registration is the parent's (the same open file in the same epoll or
+  // ring): deregistering would remove the parent's; closing the child's number is all it takes.
+  if (io_driver* driver = io_driver::instance_unless_inherited()) driver->unwatch(shared_from_this());
   ::close(descriptor_);
 }
 

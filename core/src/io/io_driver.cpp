@@ -1,5 +1,7 @@
 #include "detail/io_driver.hpp"
 
+#include <pthread.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -7,12 +9,22 @@
 #include <string>
 #include <system_error>
 
+#include "tpl/exceptions.hpp"
 #include "tpl/io/backend.hpp"
 #include "tpl/thread_pool.hpp"
 
 namespace tpl::io::detail {
 
 namespace {
+
+// Set in a child forked after the driver started. The child shares the parent's epoll instance
+// or io_uring ring (the same open file, and for io_uring the same shared mapping) but not the
+// driver's thread: what it registered there would be reported to the parent, whose driver would
+// dereference the child's pointers (issue 30, finding 1). Written only in the child, right after
+// fork() (one thread then); never written in the parent, so its readers race with nothing.
+bool inherited_by_fork = false;
+
+void mark_inherited_by_fork() noexcept { inherited_by_fork = true; }
 
 std::unique_ptr<io_driver> start_driver() {
   const char* forced = std::getenv("TPL_IO_BACKEND");
@@ -31,13 +43,30 @@ std::unique_ptr<io_driver> start_driver() {
 }  // namespace
 
 io_driver& io_driver::instance() {
-  // The default pool first, so that the driver never has to start it from its own thread.
-  (void)thread_pool::default_pool();
   // Never destroyed: the default pool drains its work from an atexit handler, after function
   // statics made later are gone, and that work (or a global stream) may still close streams,
   // which needs the driver. The thread ends with the process; the object stays reachable.
-  static io_driver* const driver = start_driver().release();
+  if (inherited_by_fork) {
+    throw invalid_operation(
+        "tpl::io: this process was forked from one whose I/O driver had started: that driver's epoll "
+        "instance or io_uring ring (and its thread) belong to the parent, so tpl::io cannot be used "
+        "here; use it in a child only after exec(), or fork before the parent first uses tpl::io");
+  }
+  // The default pool first, so that the driver never has to start it from its own thread.
+  (void)thread_pool::default_pool();
+  static io_driver* const driver = [] {
+    // Before the driver exists: a fork from now on marks the child.
+    if (const int error = ::pthread_atfork(nullptr, nullptr, &mark_inherited_by_fork); error != 0) {
+      throw std::system_error(error, std::system_category(), "tpl::io: pthread_atfork");
+    }
+    return start_driver().release();
+  }();
   return *driver;
+}
+
+io_driver* io_driver::instance_unless_inherited() noexcept {
+  if (inherited_by_fork) return nullptr;
+  return &instance();  // noexcept: a descriptor exists, so the driver already does
 }
 
 }  // namespace tpl::io::detail

@@ -84,6 +84,10 @@ tpl::task<std::size_t> receive_some(std::shared_ptr<io_descriptor> descriptor, s
 tpl::task<std::size_t> stream::read_some(std::span<std::byte> buffer, cancellation_token token) {
   constexpr const char* what = "tpl::io::stream::read_some";
   std::shared_ptr<io_descriptor> descriptor = detail::usable(descriptor_, what);
+  // Nothing to read into: 0 at once, as stream.hpp promises. recv(2) of 0 bytes on a TCP or
+  // Unix socket says EAGAIN while nothing is queued, so the call would wait for the peer
+  // (issue 30, finding 5).
+  if (buffer.empty()) co_return 0;
   detail::direction_claim claim(*descriptor, detail::direction::read, what);
   co_return co_await receive_some(descriptor, buffer, token, what);
 }

@@ -66,7 +66,7 @@ void record_destroyed(task_core& core) noexcept;
 void record_started(const task_state& state) noexcept;
 void record_completed(const task_state& state, task_status status) noexcept;
 void record_continuation_registering(const task_state& state) noexcept;
-void record_continuation_withdrawn(const task_state& state) noexcept;
+void record_continuation_withdrawn(const task_state& state, std::size_t newer_passed) noexcept;
 void record_awaits(task_core* awaiting, const task_state& awaited) noexcept;
 void record_waits_for(task_core& dependent, const task_state& antecedent) noexcept;
 void record_item_started(const thread_pool& pool, std::size_t worker, work_source source) noexcept;
@@ -97,9 +97,10 @@ inline void task_completed(const task_state& state, task_status status) noexcept
 inline void continuation_registering(const task_state& state) noexcept {
   if ((current_mode() & tracking_bit) != 0) record_continuation_registering(state);
 }
-// After remove_continuation() took a registration back (a wait that gave up).
-inline void continuation_withdrawn(const task_state& state) noexcept {
-  if ((current_mode() & tracking_bit) != 0) record_continuation_withdrawn(state);
+// After remove_continuation() took a registration back (a wait that gave up), having passed
+// `newer_passed` newer registrations to find it.
+inline void continuation_withdrawn(const task_state& state, std::size_t newer_passed) noexcept {
+  if (current_mode() != 0) record_continuation_withdrawn(state, newer_passed);
 }
 // A coroutine (`awaiting`: its task, nullptr if it is not a task coroutine) is about to register
 // on `awaited`: one check for the await graph's edge and the awaiter count.
@@ -145,7 +146,7 @@ inline void task_created(task_core&, diagnostics::task_origin, const std::source
 inline void task_started(const task_state&) noexcept {}
 inline void task_completed(const task_state&, task_status) noexcept {}
 inline void continuation_registering(const task_state&) noexcept {}
-inline void continuation_withdrawn(const task_state&) noexcept {}
+inline void continuation_withdrawn(const task_state&, std::size_t) noexcept {}
 inline void awaits(task_core*, const task_state&) noexcept {}
 inline void waits_for(task_core&, const task_state&) noexcept {}
 [[nodiscard]] inline bool tracing() noexcept { return false; }

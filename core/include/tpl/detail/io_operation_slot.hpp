@@ -35,7 +35,7 @@
 
 namespace tpl::detail {
 
-enum class io_wake_reason : std::uint8_t { ready, canceled, closed };
+enum class io_wake_reason : std::uint8_t { ready, canceled, closed, pool_shut_down };
 
 // A waiting operation; lives in the suspended coroutine's frame (the awaiter).
 struct alignas(8) io_waiter {
@@ -112,13 +112,14 @@ class io_operation_slot {
     if (current != idle) reinterpret_cast<io_waiter*>(current)->wake(io_wake_reason::ready);
   }
 
-  // From the operation's cancellation callback: wake `waiter` canceled, if it still waits here.
-  void cancel(io_waiter* waiter) noexcept {
+  // From the operation's cancellation callback (or the shutdown of the pool it would resume on,
+  // `why` = pool_shut_down): wake `waiter` for `why`, if it still waits here.
+  void cancel(io_waiter* waiter, io_wake_reason why = io_wake_reason::canceled) noexcept {
     auto expected = reinterpret_cast<std::uintptr_t>(waiter);
     // acquire on success: pairs with arm()'s release (the waiter's fields). relaxed on failure:
     // another party claimed the waiter and will wake it.
     if (word_.compare_exchange_strong(expected, idle, std::memory_order_acquire, std::memory_order_relaxed)) {
-      waiter->wake(io_wake_reason::canceled);
+      waiter->wake(why);
     }
   }
 

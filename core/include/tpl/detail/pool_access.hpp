@@ -13,6 +13,7 @@ class thread_pool;
 namespace tpl::detail {
 
 struct work_item;
+class pending_io_waits;
 
 // Defined inline at the end of thread_pool.hpp, which every caller includes.
 struct pool_access {
@@ -24,6 +25,8 @@ struct pool_access {
   // true: the pool is stalled (every thread that runs work is blocked; no spare could start).
   [[nodiscard]] static inline bool begin_blocking(thread_pool& pool) noexcept;
   static inline void end_blocking(thread_pool& pool) noexcept;
+  // The I/O waits that will resume on `pool` (tpl::io registers each before it suspends).
+  static inline pending_io_waits& io_waits(thread_pool& pool) noexcept;
 };
 
 // What a diagnostics snapshot reads of a pool (defined in core/src/diagnostics.cpp).

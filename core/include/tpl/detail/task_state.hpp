@@ -33,6 +33,7 @@
 // thread that sees a final status (status(), is_completed()) or whose continuation runs.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "tpl/detail/diagnostics_hooks.hpp"
@@ -204,9 +205,10 @@ class task_state {
   // run the node or is about to; the caller must wait for that run before freeing the node.
   [[nodiscard]] bool remove_continuation(continuation* node) {
     if (!lock_continuations()) return false;
-    const bool removed = unlink(node);
+    std::size_t newer_passed = 0;
+    const bool removed = unlink(node, newer_passed);
     unlock_continuations();
-    if (removed) diagnostics_hooks::continuation_withdrawn(*this);
+    if (removed) diagnostics_hooks::continuation_withdrawn(*this, newer_passed);
     return removed;
   }
 
@@ -267,7 +269,9 @@ class task_state {
   }
   // Under the bit: the completer cannot close the slot (publish() waits), other removers wait;
   // only pushes run concurrently, and they touch the head alone.
-  bool unlink(continuation* node) {
+  // `newer_passed`: how many newer registrations the walk passed to find `node` (0 when it is
+  // the newest), which a tracer sees: withdrawing newest first keeps every removal O(1).
+  bool unlink(continuation* node, std::size_t& newer_passed) {
     // acquire: pairs with the release CAS in add_continuation(): the links of every node pushed
     // so far are visible to this walk.
     continuation* head = continuations_.load(std::memory_order_acquire);
@@ -283,9 +287,10 @@ class task_state {
         }
         continue;  // `node` is now below the new head: walk from there
       }
-      for (continuation* previous = head; previous != nullptr;) {
+      for (continuation* previous = head; previous != nullptr; ++newer_passed) {
         continuation* current = previous->next.load();
         if (current == node) {
+          ++newer_passed;
           previous->next.store(node->next.load());
           return true;
         }

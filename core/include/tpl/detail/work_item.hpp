@@ -17,6 +17,9 @@ struct work_item {
   // case: in the second the joiner is the caller.
   using run_function = void (*)(work_item* self, bool via_scheduler);
   run_function run;
+  // The pool's global queue links its items through this (injection_queue: a push never
+  // allocates); meaningless while the item is not in that queue.
+  work_item* next_in_queue = nullptr;
 };
 
 // A run() task's item: it knows the pool it was queued to, so that a blocking waiter runs it

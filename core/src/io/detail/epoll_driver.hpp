@@ -3,13 +3,14 @@
 //
 // A closed descriptor's state may still be named by the batch epoll_wait returned just before
 // the close deregistered it; so deregistration hands the state to the driver (retire), which
-// drops it only after finishing the batch it is in, when no later batch can name it.
+// drops it only after finishing the batch it is in, when no later batch can name it. The
+// retired list is intrusive (io_descriptor::retired_self / next_retired): retiring runs inside
+// a noexcept close() and must not allocate (issue 30, finding 2).
 #pragma once
 
 #include <memory>
 #include <mutex>
 #include <thread>
-#include <vector>
 
 #include "detail/io_driver.hpp"
 
@@ -30,7 +31,7 @@ class epoll_driver final : public io_driver {
 
   int epoll_ = -1;
   std::mutex retired_mutex_;
-  std::vector<std::shared_ptr<io_descriptor>> retired_;
+  io_descriptor* retired_ = nullptr;  // under retired_mutex_; each keeps itself alive (retired_self)
   std::thread thread_;
 };
 

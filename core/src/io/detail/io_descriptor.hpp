@@ -40,10 +40,15 @@ class io_descriptor : public std::enable_shared_from_this<io_descriptor> {
   void close() noexcept;
   [[nodiscard]] bool close_was_asked() const noexcept { return lifetime_.close_was_asked(); }
 
-  // One pending operation per direction; the second concurrent one is misuse.
   // The driver's own record of this descriptor (io_uring: its poll registration), set by
   // watch() and read by unwatch(), both under the driver's lock.
   void* driver_record = nullptr;
+  // The epoll driver's retired list (epoll_driver::unwatch, under its lock): a retired state
+  // keeps itself alive until the driver has finished the batch that may still name it.
+  std::shared_ptr<io_descriptor> retired_self;
+  io_descriptor* next_retired = nullptr;
+
+  // One pending operation per direction; the second concurrent one is misuse.
 
   // relaxed: a detector of overlapping calls, not a lock; the caller's own sequencing (it
   // awaited the previous operation) orders what the operations touch.

@@ -16,8 +16,12 @@ class io_descriptor;
 class io_driver {
  public:
   // The process's driver, started on first use and stopped at exit. Throws std::system_error
-  // if neither backend can start (or the forced one cannot).
+  // if neither backend can start (or the forced one cannot), and tpl::invalid_operation in a
+  // child forked after the driver started (the driver is the parent's).
   static io_driver& instance();
+  // For a descriptor being closed (so the driver exists): the driver, or nullptr in a forked
+  // child, where the descriptor must be closed without touching the parent's reactor.
+  static io_driver* instance_unless_inherited() noexcept;
 
   io_driver() = default;
   io_driver(const io_driver&) = delete;

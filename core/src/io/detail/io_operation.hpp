@@ -79,6 +79,8 @@ inline void check_wake(tpl::detail::io_wake_reason reason, const cancellation_to
       throw operation_canceled(std::string(what) + ": the operation was canceled", token);
     case tpl::detail::io_wake_reason::closed:
       throw std::system_error(ECANCELED, std::system_category(), std::string(what) + ": the stream was closed");
+    case tpl::detail::io_wake_reason::pool_shut_down:
+      throw operation_canceled(std::string(what) + ": the pool it would resume on was shut down", token);
   }
 }
 

@@ -1,7 +1,12 @@
 // `co_await readiness_awaiter{slot, token}`: suspends an operation that saw EAGAIN until its
-// slot is claimed (readiness, cancellation, close), then tells which. The awaiter lives in the
-// coroutine's frame and is the queued work item that resumes it: waiting allocates nothing
-// beyond the cancellation registration (none for an uncancelable token).
+// slot is claimed (readiness, cancellation, close, the shutdown of its pool), then tells which.
+// The awaiter lives in the coroutine's frame and is the queued work item that resumes it:
+// waiting allocates nothing beyond the cancellation registration (none for an uncancelable
+// token).
+//
+// It resumes on the pool it was awaited from (a worker's pool; the default pool from any other
+// thread), and is registered with that pool while it waits (pending_io_waits.hpp): the pool's
+// shutdown ends it first, so its resumption never finds the pool closed or destroyed.
 #pragma once
 
 #include <coroutine>
@@ -9,16 +14,21 @@
 
 #include "tpl/cancellation_token.hpp"
 #include "tpl/detail/io_operation_slot.hpp"
+#include "tpl/detail/pending_io_waits.hpp"
 #include "tpl/detail/task_scheduling.hpp"
 #include "tpl/detail/work_item.hpp"
+#include "tpl/thread_pool.hpp"
 
 namespace tpl::io::detail {
 
-class readiness_awaiter final : public tpl::detail::io_waiter, public tpl::detail::work_item {
+class readiness_awaiter final : public tpl::detail::io_waiter,
+                                public tpl::detail::work_item,
+                                public tpl::detail::pending_io_wait {
  public:
   readiness_awaiter(tpl::detail::io_operation_slot& slot, const cancellation_token& token) noexcept
       : io_waiter(&readiness_awaiter::queue_resumption),
         work_item{&readiness_awaiter::resume},
+        pending_io_wait(&readiness_awaiter::cancel_for_shutdown),
         slot_(slot),
         token_(token) {}
   readiness_awaiter(const readiness_awaiter&) = delete;
@@ -28,8 +38,27 @@ class readiness_awaiter final : public tpl::detail::io_waiter, public tpl::detai
 
   bool await_suspend(std::coroutine_handle<> coroutine) noexcept {
     coroutine_ = coroutine;
-    target_ = tpl::detail::ambient_target();
-    switch (slot_.arm(this)) {
+    pool_ = tpl::detail::ambient_target().pool;
+    if (pool_ == nullptr) {
+      try {
+        pool_ = &thread_pool::default_pool();
+      } catch (...) {
+        // No pool to resume on (the default pool cannot start): not registered, so the wait is
+        // refused below, as a shut-down pool's would be.
+      }
+    }
+    // Armed and registered with the pool it will resume on in one step (pending_io_waits.hpp),
+    // or refused: the pool is shutting down, and the operation ends canceled without waiting.
+    tpl::detail::arm_result armed = tpl::detail::arm_result::closed;
+    const bool pool_open = pool_ != nullptr && tpl::detail::pool_access::io_waits(*pool_).enter(*this, [&] {
+      armed = slot_.arm(this);
+      return armed == tpl::detail::arm_result::armed;
+    });
+    if (!pool_open) {
+      outcome_ = tpl::detail::io_wake_reason::pool_shut_down;
+      return false;
+    }
+    switch (armed) {
       case tpl::detail::arm_result::ready:
         outcome_ = tpl::detail::io_wake_reason::ready;
         return false;
@@ -37,6 +66,7 @@ class readiness_awaiter final : public tpl::detail::io_waiter, public tpl::detai
         outcome_ = tpl::detail::io_wake_reason::closed;
         return false;
       case tpl::detail::arm_result::armed:
+        registered_ = true;
         break;
     }
     // Armed: a claimer may already be waking us, but it resumes nothing until we arrive at the
@@ -53,6 +83,7 @@ class readiness_awaiter final : public tpl::detail::io_waiter, public tpl::detai
     }
     if (finish_suspending()) {
       outcome_ = wake_reason();
+      leave_pool();
       return false;
     }
     return true;
@@ -69,14 +100,27 @@ class readiness_awaiter final : public tpl::detail::io_waiter, public tpl::detai
   static void queue_resumption(io_waiter* self) {
     auto* me = static_cast<readiness_awaiter*>(self);
     me->outcome_ = me->wake_reason();
-    tpl::detail::queue_to(me->target_, me);
+    tpl::detail::queue_to({me->pool_}, me);
   }
-  static void resume(tpl::detail::work_item* self, bool) { static_cast<readiness_awaiter*>(self)->coroutine_.resume(); }
+  static void resume(tpl::detail::work_item* self, bool) {
+    auto* me = static_cast<readiness_awaiter*>(self);
+    me->leave_pool();
+    me->coroutine_.resume();
+  }
+  static void cancel_for_shutdown(tpl::detail::pending_io_wait* self) {
+    auto* me = static_cast<readiness_awaiter*>(self);
+    me->slot_.cancel(me, tpl::detail::io_wake_reason::pool_shut_down);
+  }
+  void leave_pool() {
+    if (registered_) tpl::detail::pool_access::io_waits(*pool_).leave(*this);
+    registered_ = false;
+  }
 
   tpl::detail::io_operation_slot& slot_;
   const cancellation_token& token_;
   std::coroutine_handle<> coroutine_;
-  tpl::detail::scheduling_target target_{nullptr};
+  thread_pool* pool_ = nullptr;  // where it resumes; set before it can be claimed
+  bool registered_ = false;      // entered pool_'s pending I/O waits
   cancellation_registration registration_;
   std::exception_ptr registration_error_;
   tpl::detail::io_wake_reason outcome_ = tpl::detail::io_wake_reason::ready;
