@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 CMAKE_QUIET := >/dev/null
 
-.PHONY: all bootstrap demo demo-trace diagnostics-overhead test conformance models models-long tsan asan clang bench bench-report docs fuzz mutants proptests-long clean
+.PHONY: all bootstrap demo demo-trace diagnostics-overhead test conformance models models-long tsan asan clang bench bench-io bench-report docs fuzz mutants proptests-long clean
 
 all: test
 
@@ -86,6 +86,7 @@ clang: bootstrap
 	ctest --preset clang
 
 bench: bootstrap
+	scripts/bootstrap linux-perf
 	$(call build,release)
 	./build/release/bench/bench_work_stealing_deque
 	./build/release/bench/bench_fork_join
@@ -98,8 +99,17 @@ bench: bootstrap
 	./build/release/bench/bench_echo
 	TPL_IO_BACKEND=epoll ./build/release/bench/bench_echo --benchmark_filter=tpl_echo
 	./build/release/bench/bench_echo --memory
+	python3 scripts/bench_io_external.py build/release --quick
 	python3 scripts/instructions_per_task.py build/release
 	bench/compile_time.sh
+
+# The external I/O benchmark in full (scripts/bench_io_external.py: tpl, Asio epoll, Asio io_uring,
+# a raw epoll loop and a raw io_uring loop; 64 B / 4 KiB echo and HTTP; 1, 100, 1,000 connections;
+# 1 and 2 workers; 3 interleaved rounds: about 16 minutes). `make bench` runs its quick form.
+bench-io: bootstrap
+	scripts/bootstrap linux-perf
+	$(call build,release)
+	python3 scripts/bench_io_external.py build/release
 
 # The fork-join and cancellation benchmarks as plots and tables in docs/benchmarks.md (matplotlib
 # is installed here only: nothing else needs it).

@@ -4,11 +4,15 @@
 //
 // Every read, write, accept and connect below returns an incomplete task when the kernel has
 // nothing yet; the one I/O driver thread turns epoll's report into the coroutine's resumption
-// on the pool. The thread count printed at the end does not depend on the number of requests.
+// on the pool. The threads printed at the end (by name) do not depend on the number of requests.
+#include <unistd.h>
+
 #include <array>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +34,23 @@ std::size_t thread_count() {
   std::size_t count = 0;
   for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) ++count;
   return count;
+}
+
+// "main, 2 tpl-worker, tpl-io, tpl-timer": the process's threads by name (tpl names its own).
+std::string thread_names() {
+  std::map<std::string, int> counts;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(entry.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    ++counts[entry.path().filename() == std::to_string(::getpid()) ? std::string("main") : name];
+  }
+  std::string text;
+  for (const auto& [name, count] : counts) {
+    if (!text.empty()) text += ", ";
+    text += count > 1 ? std::to_string(count) + " " + name : name;
+  }
+  return text;
 }
 
 tpl::task<> write_text(stream& connection, std::string_view text, tpl::cancellation_token token = {}) {
@@ -137,8 +158,8 @@ int main() {
   tpl::task<> serving = serve(server, stopping.token());
   client(where, pages).get();
 
-  std::printf("threads: %zu at start, %zu now (%zu pool workers + the I/O driver + the timer), for %zu connections\n",
-              threads_at_start, thread_count(), tpl::thread_pool::default_pool().worker_count(), pages + 1);
+  std::printf("threads: %zu at start, %zu now (%s), for %zu connections\n", threads_at_start, thread_count(),
+              thread_names().c_str(), pages + 1);
   stopping.cancel();
   serving.get();
   std::printf("server: stopped\n");

@@ -60,7 +60,10 @@ thread_pool::thread_pool(options settings)
   threads_.reserve(count);
   try {
     for (std::size_t index = 0; index < count; ++index) {
-      threads_.emplace_back([worker = workers_[index].get()] { worker->run(false); });
+      threads_.emplace_back([worker = workers_[index].get()] {
+        sync::name_this_thread("tpl-worker");
+        worker->run(false);
+      });
     }
   } catch (...) {
     // A thread failed to start: stop the ones that did (their destructors join), then report.
@@ -232,7 +235,10 @@ bool thread_pool::start_spare() {
       slot.thread->join();  // it exited (no_thread) after its last unlock
       slot.thread.reset();
     }
-    slot.thread = std::make_unique<sync::thread>([this, seat] { spare_body(seat); });
+    slot.thread = std::make_unique<sync::thread>([this, seat] {
+      sync::name_this_thread("tpl-spare");
+      spare_body(seat);
+    });
     slot.now = spare_slot::phase::running;
     slot.activated = false;
   } catch (...) {

@@ -24,7 +24,10 @@ epoll_driver::epoll_driver() {
   epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epoll_ < 0) fail("tpl::io: epoll_create1");
   try {
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+      sync::name_this_thread("tpl-io");
+      run();
+    });
   } catch (...) {
     ::close(epoll_);
     throw;

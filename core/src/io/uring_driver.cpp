@@ -18,6 +18,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <stdexcept>
+#include <string>
 #include <system_error>
 #include <thread>
 #include <unordered_set>
@@ -30,7 +32,20 @@ namespace tpl::io::detail {
 
 namespace {
 
-constexpr unsigned ring_entries = 1024;
+constexpr unsigned default_ring_entries = 1024;
+
+// TPL_IO_URING_ENTRIES=n sizes the ring (a power of two, 2 to 32768): the tests run with a tiny
+// ring so that the completion queue overflows and the overflow path is exercised.
+unsigned ring_entries() {
+  const char* text = std::getenv("TPL_IO_URING_ENTRIES");
+  if (text == nullptr || *text == '\0') return default_ring_entries;
+  char* end = nullptr;
+  const unsigned long entries = std::strtoul(text, &end, 10);
+  if (*end != '\0' || entries < 2 || entries > 32768 || (entries & (entries - 1)) != 0) {
+    throw std::invalid_argument(std::string("tpl::io: TPL_IO_URING_ENTRIES='") + text + "': a power of two, 2 to 32768");
+  }
+  return static_cast<unsigned>(entries);
+}
 constexpr std::uint64_t ignored_tag = 1;  // the probe's poll, and a poll-remove request's own completion
 constexpr unsigned watched_events = POLLIN | POLLOUT | POLLRDHUP;
 
@@ -47,7 +62,7 @@ struct poll_registration {
 class uring_driver final : public io_driver {
  public:
   uring_driver() {
-    const int result = ::io_uring_queue_init(ring_entries, &ring_, 0);
+    const int result = ::io_uring_queue_init(ring_entries(), &ring_, 0);
     if (result < 0) throw std::system_error(-result, std::system_category(), "tpl::io: io_uring_queue_init");
     probe_event_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (probe_event_ < 0) {
@@ -57,7 +72,10 @@ class uring_driver final : public io_driver {
     }
     try {
       probe_multishot_poll();
-      thread_ = std::thread([this] { run(); });
+      thread_ = std::thread([this] {
+      sync::name_this_thread("tpl-io");
+      run();
+    });
     } catch (...) {
       ::io_uring_queue_exit(&ring_);
       ::close(probe_event_);

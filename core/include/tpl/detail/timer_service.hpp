@@ -148,7 +148,12 @@ class timer_service {
 
   // Starts the thread that sleeps until the earliest deadline and calls fire_due(). Models
   // drive fire_due() from a model thread instead.
-  void start_thread() { thread_ = std::make_unique<sync::thread>([this] { run_until_stopped(); }); }
+  void start_thread() {
+    thread_ = std::make_unique<sync::thread>([this] {
+      sync::name_this_thread("tpl-timer");
+      run_until_stopped();
+    });
+  }
 
  private:
   void run_until_stopped() {

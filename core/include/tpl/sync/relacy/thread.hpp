@@ -52,6 +52,9 @@ class thread {
 
 // A number that identifies the calling model thread (never 0). C++ thread_local is shared by
 // all of Relacy's model threads (they are fibers of one OS thread), so it is Relacy's index.
+// Model threads are fibers of one real thread: nothing to name.
+inline void name_this_thread(const char*, location = location::current()) noexcept {}
+
 inline std::uintptr_t current_thread_token(location = location::current()) noexcept {
   return static_cast<std::uintptr_t>(rl::ctx().current_thread()) + 1;
 }

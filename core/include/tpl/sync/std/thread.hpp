@@ -35,6 +35,12 @@ class thread {
   std::thread native_;
 };
 
+// Names the calling thread for ps, top, gdb and /proc/<pid>/task/<tid>/comm (at most 15
+// characters are kept). tpl names the threads it starts: tpl-worker, tpl-spare, tpl-io, tpl-timer.
+inline void name_this_thread(const char* name, location = location::current()) noexcept {
+  (void)::pthread_setname_np(::pthread_self(), name);
+}
+
 // A number that identifies the calling thread among the threads alive now (never 0). The
 // address of a thread_local: unique while the thread lives, free to compute.
 inline std::uintptr_t current_thread_token(location = location::current()) noexcept {
