@@ -55,13 +55,19 @@ function(tpl_add_test name)
   endif()
 endfunction()
 
-# An executable built from tpl's public API with tpl's warnings and this build's sanitizer.
-function(tpl_add_executable target)
+# An executable with tpl's warnings and this build's sanitizer (not linked to tpl).
+function(tpl_add_plain_executable target)
   add_executable(${target} ${ARGN})
-  target_link_libraries(${target} PRIVATE tpl::tpl)
+  target_compile_features(${target} PRIVATE cxx_std_20)
   tpl_strict_warnings(${target})
   if(TPL_SANITIZER_FLAGS)
     target_compile_options(${target} PRIVATE ${TPL_SANITIZER_FLAGS})
     target_link_options(${target} PRIVATE ${TPL_SANITIZER_FLAGS})
   endif()
+endfunction()
+
+# An executable built from tpl's public API with tpl's warnings and this build's sanitizer.
+function(tpl_add_executable target)
+  tpl_add_plain_executable(${target} ${ARGN})
+  target_link_libraries(${target} PRIVATE tpl::tpl)
 endfunction()

@@ -11,6 +11,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
+#include <vector>
+
+#include "wire.hpp"
 
 namespace io_bench {
 
@@ -42,6 +46,21 @@ inline int listen_on_loopback(unsigned& port) {
 inline void set_no_delay(int descriptor) {
   const int on = 1;
   (void)::setsockopt(descriptor, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+}
+
+// A reference server's main: one listener per worker on one port, `serve(listener, workload)` on
+// a thread per worker (the first on this one), the port published once all listen.
+template <class Serve>
+int run_reference_server(int argc, char** argv, Serve serve) {
+  const server_options options = parse_server_options(argc, argv);
+  unsigned port = 0;
+  std::vector<int> listeners;
+  for (unsigned index = 0; index < options.workers; ++index) listeners.push_back(listen_on_loopback(port));
+  std::vector<std::thread> workers;
+  for (unsigned index = 1; index < options.workers; ++index) workers.emplace_back(serve, listeners[index], options.workload);
+  publish_port(options.port_file, port);
+  serve(listeners[0], options.workload);
+  return 0;
 }
 
 }  // namespace io_bench

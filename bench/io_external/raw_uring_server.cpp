@@ -16,7 +16,6 @@
 #include <cstring>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "listen_socket.hpp"
@@ -170,13 +169,4 @@ void serve(int listener, io_bench::mode workload) { server(listener, workload).r
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  const io_bench::server_options options = io_bench::parse_server_options(argc, argv);
-  unsigned port = 0;
-  std::vector<int> listeners;
-  for (unsigned index = 0; index < options.workers; ++index) listeners.push_back(io_bench::listen_on_loopback(port));
-  std::vector<std::thread> workers;
-  for (unsigned index = 1; index < options.workers; ++index) workers.emplace_back(serve, listeners[index], options.workload);
-  io_bench::publish_port(options.port_file, port);
-  serve(listeners[0], options.workload);
-}
+int main(int argc, char** argv) { return io_bench::run_reference_server(argc, argv, serve); }
