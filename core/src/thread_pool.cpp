@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstdio>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -28,6 +29,36 @@ std::size_t resolve_worker_count(std::size_t requested) {
   }
   if (requested != 0) return requested;
   return std::max<std::size_t>(1, std::thread::hardware_concurrency());
+}
+
+#if !defined(TPL_MODEL_RELACY)
+// Every live pool, for a poller that hands its role on (thread_pool::hand_off_io_polling). Never
+// destroyed: pools may outlive static destruction (the default pool drains at exit).
+struct live_pools {
+  std::mutex mutex;
+  std::vector<thread_pool*> pools;
+};
+live_pools& all_pools() {
+  static live_pools* const registry = new live_pools;
+  return *registry;
+}
+#endif
+
+// May throw (no memory): the constructor registers before it starts any thread.
+void register_pool([[maybe_unused]] thread_pool* pool) {
+#if !defined(TPL_MODEL_RELACY)
+  live_pools& registry = all_pools();
+  const std::lock_guard lock(registry.mutex);
+  registry.pools.push_back(pool);
+#endif
+}
+
+void unregister_pool([[maybe_unused]] thread_pool* pool) noexcept {
+#if !defined(TPL_MODEL_RELACY)
+  live_pools& registry = all_pools();
+  const std::lock_guard lock(registry.mutex);
+  registry.pools.erase(std::find(registry.pools.begin(), registry.pools.end(), pool));
+#endif
 }
 
 std::size_t resolve_max_spares(std::size_t requested) {
@@ -56,8 +87,10 @@ thread_pool::thread_pool(options settings)
   slot_count_.store(count, std::memory_order_relaxed);
   peak_threads_ = count;
   if (!settings_.allow_spare_threads) max_spares_ = 0;
-  // Workers start only after every deque exists: a worker steals from all the others.
+  // Workers start only after every deque exists: a worker steals from all the others. The pool
+  // is registered first, so that nothing can fail once a thread runs.
   threads_.reserve(count);
+  register_pool(this);
   try {
     for (std::size_t index = 0; index < count; ++index) {
       threads_.emplace_back([worker = workers_[index].get()] {
@@ -70,6 +103,7 @@ thread_pool::thread_pool(options settings)
     intake_.begin_shutdown();
     for (sync::thread& thread : threads_) thread.join();
     threads_.clear();
+    unregister_pool(this);
     throw;
   }
   detail::diagnostics_hooks::pool_created(*this);
@@ -81,8 +115,33 @@ thread_pool::~thread_pool() {
                stderr);
     std::terminate();
   }
+  // First: a poller handing its role on no longer wakes this pool's workers (it holds the
+  // registry's lock while it does, so this waits for one that is).
+  unregister_pool(this);
   shutdown();
   detail::diagnostics_hooks::pool_destroyed(*this);
+}
+
+void thread_pool::hand_off_io_polling() {
+  detail::io_poller* poller = detail::current_io_poller();
+  if (poller == nullptr || !poller->has_pending_waits()) return;  // nothing to poll for
+  // A worker of this pool first: whatever it finds, it polls for every pool.
+  if (intake_.sleeper().has_sleepers_hint()) {
+    intake_.sleeper().notify_one();
+    return;
+  }
+#if !defined(TPL_MODEL_RELACY)
+  // Else one of a pool that waits for I/O itself (a pool without waits needs no poller, and
+  // waking its workers would only move the role away from where the work is).
+  live_pools& registry = all_pools();
+  const std::lock_guard lock(registry.mutex);
+  for (thread_pool* pool : registry.pools) {
+    if (pool != this && pool->io_waits_.has_waits_hint() && pool->intake_.sleeper().has_sleepers_hint()) {
+      pool->intake_.sleeper().notify_one();
+      return;
+    }
+  }
+#endif
 }
 
 void thread_pool::shutdown() {
@@ -331,6 +390,7 @@ void pool_worker::run(bool as_spare) {
   note_activity(diagnostics::worker_activity::running, 0);  // until its first search finds nothing
   const auto give_up = [&] { return intake_.stopping() || (as_spare && pool_.spare_is_surplus()); };
   bool park_traced = false;  // the current idle park was reported to a tracer
+  std::uint32_t items_since_io_poll = 0;
   for (;;) {
     work_source source = work_source::local;
     work_item* item = nullptr;
@@ -354,13 +414,25 @@ void pool_worker::run(bool as_spare) {
             counters_.woken.increment();
             note_activity(diagnostics::worker_activity::searching, 0);
             diagnostics_hooks::unparked(park_traced, pool_, index_);
-          });
+          },
+          [] { return current_io_poller(); }, [&] { pool_.hand_off_io_polling(); });
       note_activity(diagnostics::worker_activity::running, 0);  // found work (or is leaving)
     }
     if (item == nullptr) break;  // giving up, and nothing is left that this worker can see
     execute(item, source);
+    if (++items_since_io_poll == config::io_poll_interval) {
+      items_since_io_poll = 0;
+      poll_io_without_waiting();
+    }
   }
   current_worker_slot::set(nullptr);
+}
+
+void pool_worker::poll_io_without_waiting() {
+  io_poller* poller = current_io_poller();
+  if (poller == nullptr || !poller->has_pending_waits() || !poller->try_begin_polling()) return;
+  poller->poll(0);  // what it takes resumes on its pools (this worker's own deque for this one)
+  poller->end_polling();
 }
 
 void pool_worker::wait_for(join_signal& signal, std::int64_t mark, const work_item* candidate, task_core* awaited) {

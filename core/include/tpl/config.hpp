@@ -25,6 +25,11 @@ inline constexpr int idle_spin_rounds = 1;
 inline constexpr int idle_spin_rounds = 64;
 #endif
 
+/// How many items a busy worker runs between two looks at the I/O reactor (without waiting), so
+/// that CPU-bound work cannot starve I/O: tokio's number (its workers poll their driver every 61
+/// tasks). Only while some I/O wait is pending and no idle worker polls (docs/io.md).
+inline constexpr std::uint32_t io_poll_interval = 61;
+
 /// How many spare threads a pool may run at once while its workers are parked in waits
 /// (docs/pool.md): Java's ForkJoinPool caps compensation at 256 spares; tpl allows more because a
 /// chain of waits that runs out of stack continues on a spare (a 10^5-deep chain of nested

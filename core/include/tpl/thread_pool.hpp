@@ -203,6 +203,9 @@ class thread_pool {
   bool start_spare();  // under spare_mutex_
   void publish_surplus();  // under spare_mutex_
   void stop_spares();
+  // The I/O poller role was left by a worker of this pool to run work: wake a sleeping worker
+  // (of this pool, else of a pool with I/O waits of its own) to take it, if I/O waits are pending.
+  void hand_off_io_polling();
 
   options settings_;
   std::size_t core_count_ = 0;
@@ -239,6 +242,7 @@ inline void pool_access::report_unhandled(thread_pool& pool, std::exception_ptr 
 inline bool pool_access::begin_blocking(thread_pool& pool) noexcept { return pool.begin_blocking(); }
 inline void pool_access::end_blocking(thread_pool& pool) noexcept { pool.end_blocking(); }
 inline pending_io_waits& pool_access::io_waits(thread_pool& pool) noexcept { return pool.io_waits_; }
+inline void pool_access::wake_one_worker(thread_pool& pool) { pool.intake_.sleeper().notify_one(); }
 
 inline bool pool_scheduling_awaitable::await_ready() const noexcept {
   return inline_if_on_pool_ && pool_->current_worker() != nullptr;

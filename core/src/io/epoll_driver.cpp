@@ -1,6 +1,7 @@
 #include "detail/epoll_driver.hpp"
 
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -23,14 +24,15 @@ namespace {
 epoll_driver::epoll_driver() {
   epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epoll_ < 0) fail("tpl::io: epoll_create1");
-  try {
-    thread_ = std::thread([this] {
-      sync::name_this_thread("tpl-io");
-      run();
-    });
-  } catch (...) {
+  interrupt_event_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  epoll_event event{};
+  event.events = EPOLLIN;  // level-triggered: readable until the poller reads it
+  event.data.ptr = nullptr;
+  if (interrupt_event_ < 0 || ::epoll_ctl(epoll_, EPOLL_CTL_ADD, interrupt_event_, &event) != 0) {
+    const int error = errno;
+    if (interrupt_event_ >= 0) ::close(interrupt_event_);
     ::close(epoll_);
-    throw;
+    throw std::system_error(error, std::system_category(), "tpl::io: eventfd");
   }
 }
 
@@ -53,35 +55,46 @@ void epoll_driver::unwatch(std::shared_ptr<io_descriptor> descriptor) noexcept {
   retired_ = retiring;
 }
 
-void epoll_driver::run() noexcept {
+void epoll_driver::poll(int timeout_ms) noexcept {
   constexpr int batch_size = 256;
   epoll_event events[batch_size];
-  for (;;) {
-    const int count = ::epoll_wait(epoll_, events, batch_size, -1);
-    if (count < 0) {
-      if (errno == EINTR) continue;
-      std::perror("tpl::io: epoll_wait");
-      std::abort();
-    }
-    for (int index = 0; index < count; ++index) {
-      auto* descriptor = static_cast<io_descriptor*>(events[index].data.ptr);
-      const std::uint32_t what = events[index].events;
-      // A hang-up or error wakes both sides: the retried call reports it (0 bytes, EPIPE, ...).
-      if ((what & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) descriptor->read_side().notify_ready();
-      if ((what & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) descriptor->write_side().notify_ready();
-    }
-    // This batch is done: what was retired before now cannot be named by the next one.
-    io_descriptor* to_drop = nullptr;
-    {
-      const std::lock_guard lock(retired_mutex_);
-      to_drop = std::exchange(retired_, nullptr);
-    }
-    while (to_drop != nullptr) {
-      io_descriptor* next = to_drop->next_retired;
-      const std::shared_ptr<io_descriptor> last_reference = std::move(to_drop->retired_self);
-      to_drop = next;
-    }
+  const int count = ::epoll_wait(epoll_, events, batch_size, timeout_ms);
+  if (count < 0) {
+    if (errno == EINTR) return;
+    std::perror("tpl::io: epoll_wait");
+    std::abort();
   }
+  for (int index = 0; index < count; ++index) {
+    auto* descriptor = static_cast<io_descriptor*>(events[index].data.ptr);
+    if (descriptor == nullptr) {  // interrupt(): reset the eventfd
+      std::uint64_t drained = 0;
+      (void)::read(interrupt_event_, &drained, sizeof drained);
+      continue;
+    }
+    const std::uint32_t what = events[index].events;
+    // A hang-up or error wakes both sides: the retried call reports it (0 bytes, EPIPE, ...).
+    if ((what & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) descriptor->read_side().notify_ready();
+    if ((what & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) descriptor->write_side().notify_ready();
+  }
+  // This batch is done: what was retired before now cannot be named by the next one (the
+  // poller role makes the batches of successive pollers one sequence).
+  io_descriptor* to_drop = nullptr;
+  {
+    const std::lock_guard lock(retired_mutex_);
+    to_drop = std::exchange(retired_, nullptr);
+  }
+  while (to_drop != nullptr) {
+    io_descriptor* next = to_drop->next_retired;
+    const std::shared_ptr<io_descriptor> last_reference = std::move(to_drop->retired_self);
+    to_drop = next;
+  }
+}
+
+void epoll_driver::interrupt() noexcept {
+  const std::uint64_t one = 1;
+  // A full counter (never: it would take 2^64 - 2 interrupts unread) or EINTR would only delay
+  // the poller until its next report; nothing to do about either here.
+  (void)::write(interrupt_event_, &one, sizeof one);
 }
 
 std::unique_ptr<io_driver> make_epoll_driver() { return std::make_unique<epoll_driver>(); }

@@ -24,7 +24,12 @@ namespace {
 // fork() (one thread then); never written in the parent, so its readers race with nothing.
 bool inherited_by_fork = false;
 
-void mark_inherited_by_fork() noexcept { inherited_by_fork = true; }
+void mark_inherited_by_fork() noexcept {
+  inherited_by_fork = true;
+  // The child's pools must not poll the parent's reactor either (an epoll_wait here would take
+  // the parent's reports): to them, no reactor exists.
+  tpl::detail::install_io_poller(nullptr);
+}
 
 std::unique_ptr<io_driver> start_driver() {
   const char* forced = std::getenv("TPL_IO_BACKEND");
@@ -45,7 +50,7 @@ std::unique_ptr<io_driver> start_driver() {
 io_driver& io_driver::instance() {
   // Never destroyed: the default pool drains its work from an atexit handler, after function
   // statics made later are gone, and that work (or a global stream) may still close streams,
-  // which needs the driver. The thread ends with the process; the object stays reachable.
+  // which needs the driver; and pool workers poll it. The object stays reachable.
   if (inherited_by_fork) {
     throw invalid_operation(
         "tpl::io: this process was forked from one whose I/O driver had started: that driver's epoll "
@@ -59,7 +64,9 @@ io_driver& io_driver::instance() {
     if (const int error = ::pthread_atfork(nullptr, nullptr, &mark_inherited_by_fork); error != 0) {
       throw std::system_error(error, std::system_category(), "tpl::io: pthread_atfork");
     }
-    return start_driver().release();
+    io_driver* started = start_driver().release();
+    tpl::detail::install_io_poller(started);  // from now on, idle pool workers poll it
+    return started;
   }();
   return *driver;
 }

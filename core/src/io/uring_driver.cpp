@@ -1,7 +1,8 @@
 // The io_uring backend (detail/io_driver.hpp): one multishot poll request per descriptor, for
-// both directions, and one thread reaping completions. Each completion is a readiness report,
-// as epoll's; the operations themselves still make their system calls (a completion-based
-// design, where the ring performs the recv, is the next step: docs/io.md).
+// both directions; the pools' idle workers reap completions, one at a time (the poller role).
+// Each completion is a readiness report, as epoll's; the operations themselves still make their
+// system calls (a completion-based design, where the ring performs the recv, is the next step:
+// docs/io.md). An eventfd with its own multishot poll lets a notifier interrupt the poller.
 //
 // Lifetime: a poll request's completion names its registration, which holds the descriptor's
 // state alive. unwatch() asks the kernel to remove the request; the registration (and with it
@@ -21,7 +22,6 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
-#include <thread>
 #include <unordered_set>
 #include <vector>
 
@@ -47,6 +47,7 @@ unsigned ring_entries() {
   return static_cast<unsigned>(entries);
 }
 constexpr std::uint64_t ignored_tag = 1;  // the probe's poll, and a poll-remove request's own completion
+constexpr std::uint64_t interrupt_tag = 2;  // the interrupt eventfd's poll
 constexpr unsigned watched_events = POLLIN | POLLOUT | POLLRDHUP;
 
 // A request that ends this many times in a row without reporting anything is not armed again
@@ -62,7 +63,8 @@ struct poll_registration {
 class uring_driver final : public io_driver {
  public:
   uring_driver() {
-    const int result = ::io_uring_queue_init(ring_entries(), &ring_, 0);
+    const unsigned entries = ring_entries();
+    const int result = ::io_uring_queue_init(entries, &ring_, 0);
     if (result < 0) throw std::system_error(-result, std::system_category(), "tpl::io: io_uring_queue_init");
     probe_event_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (probe_event_ < 0) {
@@ -70,15 +72,18 @@ class uring_driver final : public io_driver {
       ::io_uring_queue_exit(&ring_);
       throw std::system_error(error, std::system_category(), "tpl::io: eventfd");
     }
+    interrupt_event_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     try {
+      finished_.reserve(2 * entries);  // a reap sees at most a full completion queue: no allocation there
+      if (interrupt_event_ < 0) throw std::system_error(errno, std::system_category(), "tpl::io: eventfd");
       probe_multishot_poll();
-      thread_ = std::thread([this] {
-      sync::name_this_thread("tpl-io");
-      run();
-    });
+      std::lock_guard lock(submit_mutex_);
+      const int result = submit_interrupt_poll();
+      if (result < 0) throw std::system_error(-result, std::system_category(), "tpl::io: io_uring_submit");
     } catch (...) {
       ::io_uring_queue_exit(&ring_);
       ::close(probe_event_);
+      if (interrupt_event_ >= 0) ::close(interrupt_event_);
       throw;
     }
   }
@@ -116,6 +121,24 @@ class uring_driver final : public io_driver {
   }
 
   [[nodiscard]] const char* backend_name() const noexcept override { return "io_uring"; }
+
+  void interrupt() noexcept override {
+    const std::uint64_t one = 1;
+    (void)::write(interrupt_event_, &one, sizeof one);  // as epoll_driver::interrupt()
+  }
+
+  void poll(int timeout_ms) noexcept override {
+    io_uring_cqe* completion = nullptr;
+    // Only "until something comes" (-1) and "not at all" (0) are used. peek also flushes an
+    // overflowed completion queue when the kernel holds completions back.
+    const int waited = timeout_ms == 0 ? ::io_uring_peek_cqe(&ring_, &completion) : ::io_uring_wait_cqe(&ring_, &completion);
+    if (waited == -EINTR || waited == -EAGAIN) return;
+    if (waited < 0) {
+      std::fprintf(stderr, "tpl::io: io_uring_wait_cqe: %d\n", waited);
+      std::abort();
+    }
+    reap();
+  }
 
  private:
   // Multishot poll needs Linux 5.13. Arm one on an eventfd, make it ready, and check that its
@@ -157,79 +180,95 @@ class uring_driver final : public io_driver {
     return ::io_uring_submit(&ring_);
   }
 
-  void run() noexcept {
-    std::vector<poll_registration*> finished;
-    for (;;) {
-      io_uring_cqe* completion = nullptr;
-      const int waited = ::io_uring_wait_cqe(&ring_, &completion);
-      if (waited == -EINTR) continue;
-      if (waited < 0) {
-        std::fprintf(stderr, "tpl::io: io_uring_wait_cqe: %d\n", waited);
-        std::abort();
+  // Hands every completion counted now to its descriptor's slots; re-arms requests that ended.
+  // The poller role's holder only (one at a time).
+  void reap() noexcept {
+    // Every registration named by these completions was submitted under the submit lock,
+    // which its submitter still held or has released when the completion appeared: taking
+    // the lock now orders the registration's writes before the reads below. Only the
+    // completions counted before taking it are handled in this round (one posted later may
+    // come from a submission this lock did not order). The ring's shared memory is invisible
+    // to ThreadSanitizer; this makes the order explicit for it too.
+    const unsigned ready = ::io_uring_cq_ready(&ring_);
+    { std::lock_guard lock(submit_mutex_); }
+    unsigned head = 0;
+    unsigned seen = 0;
+    bool rearm_interrupt = false;
+    io_uring_cqe* completion = nullptr;
+    io_uring_for_each_cqe(&ring_, head, completion) {
+      if (seen == ready) break;
+      ++seen;
+      const std::uint64_t tag = ::io_uring_cqe_get_data64(completion);
+      if (tag == ignored_tag) continue;
+      if (tag == interrupt_tag) {
+        std::uint64_t drained = 0;
+        (void)::read(interrupt_event_, &drained, sizeof drained);
+        // Ended: an overflowed queue, or the thread that submitted it exited (the kernel
+        // cancels a task's requests when it exits): arm it again from this thread.
+        if ((completion->flags & IORING_CQE_F_MORE) == 0) rearm_interrupt = true;
+        continue;
       }
-      // Every registration named by these completions was submitted under the submit lock,
-      // which its submitter still held or has released when the completion appeared: taking
-      // the lock now orders the registration's writes before the reads below. Only the
-      // completions counted before taking it are handled in this round (one posted later may
-      // come from a submission this lock did not order). The ring's shared memory is invisible
-      // to ThreadSanitizer; this makes the order explicit for it too.
-      const unsigned ready = ::io_uring_cq_ready(&ring_);
-      { std::lock_guard lock(submit_mutex_); }
-      unsigned head = 0;
-      unsigned seen = 0;
-      io_uring_for_each_cqe(&ring_, head, completion) {
-        if (seen == ready) break;
-        ++seen;
-        const std::uint64_t tag = ::io_uring_cqe_get_data64(completion);
-        if (tag == ignored_tag) continue;
-        auto* registration = reinterpret_cast<poll_registration*>(tag);
-        if (completion->res > 0) registration->empty_ends = 0;
-        if (completion->res < 0 && !registration->removing) {
-          // The request failed (it is re-armed below, a bounded number of times): wake both
-          // sides so that a waiting operation retries its call and meets the real error.
+      auto* registration = reinterpret_cast<poll_registration*>(tag);
+      if (completion->res > 0) registration->empty_ends = 0;
+      if (completion->res < 0 && !registration->removing) {
+        // The request failed (it is re-armed below, a bounded number of times): wake both
+        // sides so that a waiting operation retries its call and meets the real error.
+        registration->descriptor->read_side().notify_ready();
+        registration->descriptor->write_side().notify_ready();
+      }
+      if (completion->res > 0) {
+        const auto events = static_cast<unsigned>(completion->res);
+        // A hang-up or error wakes both sides: the retried call reports it.
+        if ((events & (POLLIN | POLLRDHUP | POLLHUP | POLLERR)) != 0) {
           registration->descriptor->read_side().notify_ready();
-          registration->descriptor->write_side().notify_ready();
         }
-        if (completion->res > 0) {
-          const auto events = static_cast<unsigned>(completion->res);
-          // A hang-up or error wakes both sides: the retried call reports it.
-          if ((events & (POLLIN | POLLRDHUP | POLLHUP | POLLERR)) != 0) {
-            registration->descriptor->read_side().notify_ready();
-          }
-          if ((events & (POLLOUT | POLLHUP | POLLERR)) != 0) registration->descriptor->write_side().notify_ready();
-        }
-        if ((completion->flags & IORING_CQE_F_MORE) == 0) finished.push_back(registration);
+        if ((events & (POLLOUT | POLLHUP | POLLERR)) != 0) registration->descriptor->write_side().notify_ready();
       }
-      ::io_uring_cq_advance(&ring_, seen);
-      if (!finished.empty()) {
-        std::lock_guard lock(submit_mutex_);
-        for (poll_registration* registration : finished) {
-          // Ended on its own (the completion queue overflowed, or the submitting thread exited
-          // and the kernel canceled the request): arm it again, from this thread, which lives.
-          if (!registration->removing && ++registration->empty_ends <= max_empty_rearms &&
-              submit_poll(registration) >= 0) {
-            continue;
-          }
-          if (!registration->removing) {
-            std::fprintf(stderr, "tpl::io: descriptor %d: its io_uring poll keeps ending; no more reports for it\n",
-                         registration->descriptor->number());
-          }
-          registration->descriptor->driver_record = nullptr;
-          registrations_.erase(registration);
-          delete registration;
-        }
-        finished.clear();
-      }
+      // -ECANCELED without a removal: the thread that submitted the request exited (pool
+      // workers come and go); that says nothing about the descriptor, so it is not counted
+      // against the re-arm bound.
+      if (completion->res == -ECANCELED && !registration->removing) registration->empty_ends = 0;
+      if ((completion->flags & IORING_CQE_F_MORE) == 0) finished_.push_back(registration);
     }
+    ::io_uring_cq_advance(&ring_, seen);
+    if (finished_.empty() && !rearm_interrupt) return;
+    std::lock_guard lock(submit_mutex_);
+    if (rearm_interrupt) (void)submit_interrupt_poll();
+    for (poll_registration* registration : finished_) {
+      // Ended on its own (the completion queue overflowed, or the submitting thread exited
+      // and the kernel canceled the request): arm it again, from this thread.
+      if (!registration->removing && ++registration->empty_ends <= max_empty_rearms &&
+          submit_poll(registration) >= 0) {
+        continue;
+      }
+      if (!registration->removing) {
+        std::fprintf(stderr, "tpl::io: descriptor %d: its io_uring poll keeps ending; no more reports for it\n",
+                     registration->descriptor->number());
+      }
+      registration->descriptor->driver_record = nullptr;
+      registrations_.erase(registration);
+      delete registration;
+    }
+    finished_.clear();
+  }
+
+  // Under the submit lock.
+  int submit_interrupt_poll() {
+    io_uring_sqe* entry = next_entry();
+    ::io_uring_prep_poll_multishot(entry, interrupt_event_, POLLIN);
+    ::io_uring_sqe_set_data64(entry, interrupt_tag);
+    return ::io_uring_submit(&ring_);
   }
 
   io_uring ring_{};
   int probe_event_ = -1;  // an eventfd that only the start-up probe writes
+  int interrupt_event_ = -1;  // written by interrupt(); its multishot poll wakes the poller
+  // The requests that ended in the current reap (the poller's only; capacity kept).
+  std::vector<poll_registration*> finished_;
   std::mutex submit_mutex_;
   // Every live registration, under submit_mutex_. Otherwise only the kernel's ring names them
   // (memory LeakSanitizer does not scan): this keeps the ones still armed at exit reachable.
   std::unordered_set<poll_registration*> registrations_;
-  std::thread thread_;
 };
 
 }  // namespace

@@ -20,11 +20,21 @@
 //
 // Sleeping is the slow path, so it uses a mutex and a condition variable; the fast path of a
 // notifier with nobody asleep is one fence and one relaxed load.
+//
+// The I/O poller (io_poller.hpp). One idle worker of the process may, instead of sleep(ticket),
+// wait in the kernel for I/O reports: begin_kernel_wait(ticket) (under the mutex: refused if the
+// epoch moved since the ticket, else the poller is recorded), the kernel wait, end_kernel_wait().
+// A wake that finds the poller recorded and no sleeper on the condition variable (or wakes all)
+// interrupts the kernel wait (io_poller::interrupt(), an eventfd write), once. Nothing is lost for
+// the same reason as above: a notify after the poller's ticket either moved the epoch before
+// begin_kernel_wait (refused: the poller looks again) or finds it recorded under the mutex.
+// models/model_pool_sleep.cpp checks it with a mock reactor.
 #pragma once
 
 #include <cstdint>
 
 #include "tpl/config.hpp"
+#include "tpl/detail/io_poller.hpp"
 #include "tpl/sync/sync.hpp"
 
 namespace tpl::detail {
@@ -61,10 +71,38 @@ class idle_sleeper {
   // Phase 2, no work: block until a notify bumped the epoch past `ticket`.
   void sleep(std::uint64_t ticket) {
     mutex_.lock();
+    cv_waiters_.store(cv_waiters_.load() + 1);
     wake_.wait(mutex_, [&] { return epoch_.load() != ticket; });
+    cv_waiters_.store(cv_waiters_.load() - 1);
     mutex_.unlock();
     // relaxed: as in cancel_sleep().
     sleepers_.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+  // Phase 2 for the I/O poller, instead of sleep(): false if a notify came since `ticket` (do
+  // not wait). true: the caller may now wait in the kernel (poller.poll(-1)); a notify that
+  // finds no sleeper on the condition variable interrupts that wait. Either way the caller then
+  // calls end_kernel_wait().
+  [[nodiscard]] bool begin_kernel_wait(std::uint64_t ticket, io_poller& poller) {
+    sync::lock_guard lock(mutex_);
+    if (epoch_.load() != ticket) return false;
+    kernel_waiter_.store(&poller);
+    return true;
+  }
+  void end_kernel_wait() {
+    {
+      sync::lock_guard lock(mutex_);
+      kernel_waiter_.store(nullptr);
+    }
+    // relaxed: as in cancel_sleep().
+    sleepers_.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+  // Whether a worker announced itself as sleeping (a hint: a moment old).
+  [[nodiscard]] bool has_sleepers_hint() const {
+    // relaxed: a hint for handing the poller role on; a stale answer costs one wake-up or
+    // leaves the role to the next worker that goes idle (docs/io.md).
+    return sleepers_.load(std::memory_order_relaxed) != 0;
   }
 
   // Wakes one sleeper if any announced itself. Call after publishing the work.
@@ -94,10 +132,19 @@ class idle_sleeper {
   }
 
   void wake(bool all) {
+    io_poller* to_interrupt = nullptr;
     {
       sync::lock_guard lock(mutex_);
       epoch_.store(epoch_.load() + 1);
+      // The poller waits in the kernel, where the condition variable cannot reach it: interrupt
+      // it when it is the one to wake (nobody on the condition variable), or when waking all.
+      if (kernel_waiter_.load() != nullptr && (all || cv_waiters_.load() == 0)) {
+        to_interrupt = kernel_waiter_.load();
+        kernel_waiter_.store(nullptr);  // once per kernel wait
+      }
     }
+    // Outside the lock (a system call); the reactor lives as long as the process.
+    if (to_interrupt != nullptr) to_interrupt->interrupt();
     if (all) {
       wake_.notify_all();
     } else {
@@ -109,6 +156,8 @@ class idle_sleeper {
   sync::mutex mutex_;
   sync::condition_variable wake_;
   sync::cell<std::uint64_t> epoch_{0};  // read and written under mutex_ only
+  sync::cell<std::uint32_t> cv_waiters_{0};           // in sleep(), under mutex_
+  sync::cell<io_poller*> kernel_waiter_{nullptr};     // the poller between begin/end_kernel_wait, under mutex_
 };
 
 // The idle path of a worker, protocol included: look for work, spin a little, then sleep with
@@ -119,11 +168,22 @@ class idle_sleeper {
 // `give_up()` must acquire whatever was published before the state it reports (e.g. an
 // acquire load of a stopping flag set after the last push): once it holds, one last
 // `try_find()` runs, so work published before giving up is still returned (a pool drains).
-template <class TryFind, class GiveUp, class OnSleep, class OnWake>
+//
+// `current_poller()`: the process's I/O reactor (nullptr: none), read each time the worker is
+// about to park, after its announcement: the reactor may be installed while the worker is
+// already idle (the default pool starts before it). While some I/O wait is pending anywhere
+// and nobody holds the poller role, the worker takes it and waits in the kernel instead of on
+// the condition variable (begin_kernel_wait); the reports it takes resume their operations
+// (to this worker's own deque when they resume on its pool). When it leaves the role having
+// found work, `hand_off()` wakes a sleeping worker to take the role on; when it found none it
+// goes straight back to polling.
+template <class TryFind, class GiveUp, class OnSleep, class OnWake, class CurrentPoller, class HandOff>
 auto find_work_or_park(idle_sleeper& sleeper, TryFind&& try_find, GiveUp&& give_up, OnSleep&& on_sleep,
-                        OnWake&& on_wake) -> decltype(try_find()) {
+                        OnWake&& on_wake, CurrentPoller&& current_poller, HandOff&& hand_off)
+    -> decltype(try_find()) {
+  bool spin = true;
   for (;;) {
-    for (int round = 0; round < config::idle_spin_rounds; ++round) {
+    for (int round = 0; spin && round < config::idle_spin_rounds; ++round) {
       if (auto work = try_find()) return work;
       if (give_up()) return try_find();
       if (round < config::idle_spin_rounds / 2) {
@@ -132,6 +192,7 @@ auto find_work_or_park(idle_sleeper& sleeper, TryFind&& try_find, GiveUp&& give_
         sync::yield_thread();  // let a busy worker have the core (2 workers, 1 core here)
       }
     }
+    spin = true;
     const std::uint64_t ticket = sleeper.prepare_sleep();
     if (auto work = try_find()) {
       sleeper.cancel_sleep();
@@ -141,10 +202,34 @@ auto find_work_or_park(idle_sleeper& sleeper, TryFind&& try_find, GiveUp&& give_
       sleeper.cancel_sleep();
       return try_find();
     }
+    io_poller* poller = current_poller();
+    if (poller != nullptr && poller->has_pending_waits() && poller->try_begin_polling()) {
+      if (sleeper.begin_kernel_wait(ticket, *poller)) {
+        on_sleep();
+        poller->poll(-1);
+        on_wake();
+      }
+      sleeper.end_kernel_wait();
+      poller->end_polling();
+      if (auto work = try_find()) {
+        hand_off();
+        return work;
+      }
+      spin = false;  // nothing for this worker: back to the kernel at once
+      continue;
+    }
     on_sleep();
     sleeper.sleep(ticket);
     on_wake();
   }
+}
+
+// Without a reactor (the models of the plain pool).
+template <class TryFind, class GiveUp, class OnSleep, class OnWake>
+auto find_work_or_park(idle_sleeper& sleeper, TryFind&& try_find, GiveUp&& give_up, OnSleep&& on_sleep,
+                        OnWake&& on_wake) -> decltype(try_find()) {
+  return find_work_or_park(
+      sleeper, try_find, give_up, on_sleep, on_wake, []() -> io_poller* { return nullptr; }, [] {});
 }
 
 }  // namespace tpl::detail

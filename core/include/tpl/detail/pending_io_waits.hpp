@@ -10,6 +10,8 @@
 // kernel said EAGAIN) and removed when its resumption runs, never on an operation's fast path.
 #pragma once
 
+#include <cstddef>
+
 #include "tpl/sync/sync.hpp"
 
 namespace tpl::detail {
@@ -48,7 +50,16 @@ class pending_io_waits {
     wait.next = first;
     if (first != nullptr) first->previous = &wait;
     first_.store(&wait);
+    // relaxed: a hint read by a poller handing its role on, after the seq_cst fence pair of
+    // io_poller::end_polling() / wait_registered() (the registrant's fence follows this).
+    count_.store(count_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     return true;
+  }
+
+  // Whether waits are registered here (a hint; see enter()).
+  [[nodiscard]] bool has_waits_hint() const noexcept {
+    // relaxed: see enter().
+    return count_.load(std::memory_order_relaxed) != 0;
   }
 
   // Called once per entered wait, when its resumption runs (or when it did not suspend after all).
@@ -60,6 +71,8 @@ class pending_io_waits {
       first_.store(wait.next);
     }
     if (wait.next != nullptr) wait.next->previous = wait.previous;
+    // relaxed: see enter() (written under the lock, so the read-modify-write is not racy).
+    count_.store(count_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
     if (first_.load() == nullptr && closed_.load()) all_left_.notify_all();
   }
 
@@ -79,6 +92,7 @@ class pending_io_waits {
   sync::condition_variable all_left_;
   sync::cell<pending_io_wait*> first_{nullptr};  // under mutex_
   sync::cell<bool> closed_{false};               // under mutex_
+  sync::atomic<std::size_t> count_{0};           // written under mutex_, read as a hint
 };
 
 }  // namespace tpl::detail

@@ -27,6 +27,8 @@ struct pool_access {
   static inline void end_blocking(thread_pool& pool) noexcept;
   // The I/O waits that will resume on `pool` (tpl::io registers each before it suspends).
   static inline pending_io_waits& io_waits(thread_pool& pool) noexcept;
+  // Wakes one of the pool's idle workers, if one sleeps (to take the I/O poller role).
+  static inline void wake_one_worker(thread_pool& pool);
 };
 
 // What a diagnostics snapshot reads of a pool (defined in core/src/diagnostics.cpp).

@@ -177,6 +177,9 @@ class pool_worker {
   }
 
  private:
+  // Every config::io_poll_interval items: take what the I/O reactor has, without waiting, if
+  // no idle worker polls it (a busy pool must not starve its own I/O).
+  void poll_io_without_waiting();
   work_item* find_work(work_source& source);
   work_item* steal_from_others();
   void execute(work_item* item, work_source source);

@@ -115,8 +115,8 @@ class when_any_core : public task_core_of<R> {
     // Newest first: each input's continuations are a stack, so the slot taken back is (unless a
     // registration from elsewhere came later) its top, and removing n slots costs O(n) even when
     // one input is passed n times (oldest first walked the whole stack each time: O(n^2)).
-    for (std::size_t index = registered_count_; index-- > 0;) {
-      input_slot& slot = slots_[index];
+    for (std::size_t remaining = registered_count_; remaining > 0; --remaining) {
+      input_slot& slot = slots_[remaining - 1];
       if (slot.input->state().remove_continuation(&slot)) this->release();  // it will never run
     }
     static_cast<Derived&>(*this).drop_inputs();

@@ -1,16 +1,17 @@
-// The epoll backend (io_driver.hpp): one thread blocked in epoll_wait. Each descriptor is
-// registered once, edge-triggered, for both directions; no epoll_ctl per operation.
+// The epoll backend (io_driver.hpp): an epoll instance that the pools' idle workers wait on, one
+// at a time (the poller role). Each descriptor is registered once, edge-triggered, for both
+// directions; no epoll_ctl per operation. An eventfd in the same set lets a notifier interrupt
+// the poller's epoll_wait (interrupt()).
 //
 // A closed descriptor's state may still be named by the batch epoll_wait returned just before
-// the close deregistered it; so deregistration hands the state to the driver (retire), which
-// drops it only after finishing the batch it is in, when no later batch can name it. The
+// the close deregistered it; so deregistration hands the state to the driver (retire), and the
+// poller drops it only after finishing the batch it is in, when no later batch can name it. The
 // retired list is intrusive (io_descriptor::retired_self / next_retired): retiring runs inside
 // a noexcept close() and must not allocate (issue 30, finding 2).
 #pragma once
 
 #include <memory>
 #include <mutex>
-#include <thread>
 
 #include "detail/io_driver.hpp"
 
@@ -18,21 +19,21 @@ namespace tpl::io::detail {
 
 class epoll_driver final : public io_driver {
  public:
-  // Throws std::system_error if epoll or the thread cannot be made. Never destroyed
-  // (io_driver::instance), so it has no way to stop.
+  // Throws std::system_error if epoll or the eventfd cannot be made. Never destroyed
+  // (io_driver::instance).
   epoll_driver();
 
   void watch(const std::shared_ptr<io_descriptor>& descriptor) override;
   void unwatch(std::shared_ptr<io_descriptor> descriptor) noexcept override;
   [[nodiscard]] const char* backend_name() const noexcept override { return "epoll"; }
+  void poll(int timeout_ms) noexcept override;
+  void interrupt() noexcept override;
 
  private:
-  void run() noexcept;
-
   int epoll_ = -1;
+  int interrupt_event_ = -1;  // an eventfd, registered with a null data pointer
   std::mutex retired_mutex_;
   io_descriptor* retired_ = nullptr;  // under retired_mutex_; each keeps itself alive (retired_self)
-  std::thread thread_;
 };
 
 }  // namespace tpl::io::detail

@@ -1,6 +1,8 @@
-// The I/O driver: the one thread per process that waits for the kernel's readiness reports and
-// turns each into notify_ready() on a descriptor's read and/or write slot. Two backends, chosen
-// once, at first use (docs/io.md):
+// The I/O driver: the process's reactor, which turns each of the kernel's readiness reports into
+// notify_ready() on a descriptor's read and/or write slot. It has no thread of its own: it is an
+// io_poller (tpl/detail/io_poller.hpp), and the pools' idle workers wait in its poll() (one at a
+// time) while I/O waits are pending; busy workers poll it without waiting every
+// config::io_poll_interval items. Two backends, chosen once, at first use (docs/io.md):
 //   * io_uring (uring_driver.cpp): a multishot poll request per descriptor, completions reaped
 //     from the ring; chosen when the kernel allows io_uring (containers often forbid it);
 //   * epoll (epoll_driver.cpp): edge-triggered, one registration per descriptor; the fallback.
@@ -9,11 +11,13 @@
 
 #include <memory>
 
+#include "tpl/detail/io_poller.hpp"
+
 namespace tpl::io::detail {
 
 class io_descriptor;
 
-class io_driver {
+class io_driver : public tpl::detail::io_poller {
  public:
   // The process's driver, started on first use and stopped at exit. Throws std::system_error
   // if neither backend can start (or the forced one cannot), and tpl::invalid_operation in a
@@ -24,9 +28,6 @@ class io_driver {
   static io_driver* instance_unless_inherited() noexcept;
 
   io_driver() = default;
-  io_driver(const io_driver&) = delete;
-  io_driver& operator=(const io_driver&) = delete;
-  virtual ~io_driver() = default;
 
   // Starts reporting readiness for `descriptor` (both directions). Throws std::system_error
   // (EPERM for a regular file under epoll, ENOMEM).

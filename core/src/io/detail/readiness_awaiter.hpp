@@ -14,6 +14,7 @@
 
 #include "tpl/cancellation_token.hpp"
 #include "tpl/detail/io_operation_slot.hpp"
+#include "tpl/detail/io_poller.hpp"
 #include "tpl/detail/pending_io_waits.hpp"
 #include "tpl/detail/task_scheduling.hpp"
 #include "tpl/detail/work_item.hpp"
@@ -69,6 +70,12 @@ class readiness_awaiter final : public tpl::detail::io_waiter,
         registered_ = true;
         break;
     }
+    // Counted for the pools' idle workers (io_poller.hpp): if nobody polls the reactor now, wake
+    // one of this pool's sleeping workers to take the role (a worker falling asleep meanwhile is
+    // covered by the sleeper's own protocol).
+    if (tpl::detail::io_poller* poller = tpl::detail::current_io_poller(); poller != nullptr && poller->wait_registered()) {
+      tpl::detail::pool_access::wake_one_worker(*pool_);
+    }
     // Armed: a claimer may already be waking us, but it resumes nothing until we arrive at the
     // gate below, so the registration is ours to make.
     if (token_.can_be_canceled()) {
@@ -112,7 +119,9 @@ class readiness_awaiter final : public tpl::detail::io_waiter,
     me->slot_.cancel(me, tpl::detail::io_wake_reason::pool_shut_down);
   }
   void leave_pool() {
-    if (registered_) tpl::detail::pool_access::io_waits(*pool_).leave(*this);
+    if (!registered_) return;
+    tpl::detail::pool_access::io_waits(*pool_).leave(*this);
+    if (tpl::detail::io_poller* poller = tpl::detail::current_io_poller()) poller->wait_left();
     registered_ = false;
   }
 
