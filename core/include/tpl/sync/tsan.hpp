@@ -14,7 +14,13 @@
 //    recursion deeper than that crashes inside TSan however large the real stack is. Task code
 //    bounds its inline recursion by stack left (detail/stack_guard.hpp); under TSan it also
 //    limits itself to a slice of the stack small enough for the shadow stack.
-// 3. Detection: g++ defines __SANITIZE_THREAD__, clang reports __has_feature(thread_sanitizer).
+// 3. libstdc++'s std::mutex has a trivial destructor: it never calls pthread_mutex_destroy, so
+//    TSan keeps a destroyed mutex's identity, and a later mutex at the same address (a pool made
+//    in the same stack slot by the next test) inherits its lock-order edges. TSan then reports
+//    lock-order cycles between mutexes that never coexisted (it did, once a pool's layout
+//    changed in issue 30). sync::mutex's destructor tells TSan the mutex is gone
+//    (TPL_TSAN_MUTEX_DESTROYED), which is what pthread_mutex_destroy would have told it.
+// 4. Detection: g++ defines __SANITIZE_THREAD__, clang reports __has_feature(thread_sanitizer).
 #pragma once
 
 #if defined(__SANITIZE_THREAD__)
@@ -36,4 +42,11 @@
 #else
 #define TPL_TSAN_FENCE_BEGIN
 #define TPL_TSAN_FENCE_END
+#endif
+
+#if TPL_TSAN
+#include <sanitizer/tsan_interface.h>
+#define TPL_TSAN_MUTEX_DESTROYED(address) __tsan_mutex_destroy((address), 0)
+#else
+#define TPL_TSAN_MUTEX_DESTROYED(address) ((void)(address))
 #endif

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "tpl/sync/location.hpp"
+#include "tpl/sync/tsan.hpp"
 
 namespace tpl::sync {
 
@@ -14,6 +15,7 @@ class mutex {
   mutex() = default;
   mutex(const mutex&) = delete;
   mutex& operator=(const mutex&) = delete;
+  ~mutex() { TPL_TSAN_MUTEX_DESTROYED(&native_); }  // tsan.hpp, point 3
 
   void lock(location = location::current()) { native_.lock(); }
   void unlock(location = location::current()) noexcept { native_.unlock(); }
