@@ -21,6 +21,10 @@
 //   poller_installed_late    the reactor is published after both workers went
 //                            idle (tpl::io starts after the default pool); a
 //                            wait registers and is reported                     context bound 3
+//   long_item_vs_registration  as poller_hands_off, but the first resumption runs until
+//                            the second has: the role's hand-off and the second
+//                            registrant's wake (the store-load pair behind the
+//                            seq_cst fences) must not both miss                 context bound 2
 //   poller_hands_off         two workers; one polls, takes a report whose
 //                            resumption goes to its own deque, and hands the
 //                            role on while a second wait registers and its
@@ -54,7 +58,10 @@ struct mock_reactor final : tpl::detail::io_poller {
   tpl::sync::cell<bool> interrupted{false};  // under mutex
   tpl::detail::pool_intake<model_item*>* pool = nullptr;
   model_item* resumptions[2] = {nullptr, nullptr};  // what each report resumes, in order
-  int dispatched = 0;                                 // the poller role's holder only
+  // The reactor's own state, touched by whoever holds the poller role and by nobody else, with
+  // no lock (as the io_uring driver's list of ended requests): a race-checked cell, so a role
+  // hand-over that does not order one poller's writes before the next one's is a DATA RACE.
+  tpl::sync::cell<int> dispatched{0};
 
   void poll(int timeout_ms) noexcept override {
     int taken = 0;
@@ -65,7 +72,9 @@ struct mock_reactor final : tpl::detail::io_poller {
     interrupted.store(false);
     mutex.unlock();
     for (; taken > 0; --taken) {
-      const bool queued = pool->submit(resumptions[dispatched++]);
+      const int next = dispatched.load();
+      dispatched.store(next + 1);
+      const bool queued = pool->submit(resumptions[next]);
       RL_ASSERT(queued);  // the pool takes resumptions until shutdown cancels its waits
     }
   }
@@ -167,8 +176,12 @@ using shutdown_vs_submit = sleep_suite<1, 1, true>;
 // nothing to report, and only the submit's interrupt can get it out.
 // InstallLate: the reactor is published by the first wait's thread just before it registers
 // (tpl::io starts when first used, after the pools' workers went idle).
-template <int Workers, int Waits, bool Submit, bool WaitRegisteredFirst, bool InstallLate = false>
-struct poller_suite : rl::test_suite<poller_suite<Workers, Waits, Submit, WaitRegisteredFirst, InstallLate>,
+// LongFirstItem: the first resumption runs until the second has run (a long item), so the
+// worker running it never polls again: only the role's hand-off or the second registrant's
+// wake can get the other worker to poll, and if both miss, the test never ends.
+template <int Workers, int Waits, bool Submit, bool WaitRegisteredFirst, bool InstallLate = false,
+          bool LongFirstItem = false>
+struct poller_suite : rl::test_suite<poller_suite<Workers, Waits, Submit, WaitRegisteredFirst, InstallLate, LongFirstItem>,
                                      Workers + Waits + (Submit ? 1 : 0) - (WaitRegisteredFirst ? 1 : 0)> {
   static constexpr int item_count = Waits + (Submit ? 1 : 0);
   std::optional<tpl::detail::pool_intake<model_item*>> pool;
@@ -193,10 +206,19 @@ struct poller_suite : rl::test_suite<poller_suite<Workers, Waits, Submit, WaitRe
     if (index < Workers) {
       worker_loop(*pool, [&](int item) {
         ++ran_by[index][item];
+        if (LongFirstItem && item == 1) {
+          // acquire: pairs with the fetch_add below (the second item ran).
+          while (items_run.load(std::memory_order_acquire) == 0) tpl::sync::spin_pause();
+        }
+        if (LongFirstItem && item == 1) {
+          // acquire: pairs with the fetch_add below (the second item ran).
+          while (items_run.load(std::memory_order_acquire) == 0) tpl::sync::spin_pause();
+        }
         if (item <= Waits) reactor->wait_left();  // the resumption leaves its pool's waits
         if (WaitRegisteredFirst && Submit && item == item_count) reactor->report();
-        // relaxed: only the count matters; the shutdown orders what follows it.
-        if (items_run.fetch_add(1, std::memory_order_relaxed) + 1 == item_count) pool->begin_shutdown();
+        // acq_rel: only the count matters (the shutdown orders what follows it); release for the
+        // long item's wait above.
+        if (items_run.fetch_add(1, std::memory_order_acq_rel) + 1 == item_count) pool->begin_shutdown();
       }, &installed);
       return;
     }
@@ -229,6 +251,7 @@ using poller_vs_submit = poller_suite<1, 1, true, true>;
 using registration_wakes_poller = poller_suite<1, 1, false, false>;
 using poller_hands_off = poller_suite<2, 2, false, false>;
 using poller_installed_late = poller_suite<2, 1, false, false, true>;
+using long_item_vs_registration = poller_suite<2, 2, false, false, false, true>;
 
 }  // namespace
 
@@ -254,6 +277,10 @@ int main(int argc, char** argv) {
           make_scenario<poller_installed_late>(
               "poller_installed_late", "the reactor appears after both workers went idle; a wait registers and is reported",
               search::context_bound(3)),
+          make_scenario<long_item_vs_registration>(
+              "long_item_vs_registration",
+              "the first resumption runs until the second has: the other worker must be made to poll",
+              search::context_bound(2)),
           make_scenario<poller_hands_off>("poller_hands_off",
                                           "two workers, two I/O waits: the poller hands the role on as it leaves",
                                           search::context_bound(2)),
