@@ -3,7 +3,8 @@
 
     scripts/bench_io_external.py [BUILD_DIR] [--rounds N] [--seconds S] [--quick] [--json FILE]
 
-Servers (bench/io_external/): tpl (tpl::io, its pool of W workers; also with TPL_IO_BACKEND=epoll), Asio with its epoll reactor,
+Servers (bench/io_external/): tpl (tpl::io, its pool of W workers, epoll by default; also with
+TPL_IO_BACKEND=io_uring), Asio with its epoll reactor,
 Asio with io_uring, and the two reference servers that stand for the limit: a raw epoll loop and a
 raw completion-based io_uring loop. Workloads: 64 B echo, 4 KiB echo, HTTP/1.1 keep-alive; at 1,
 100 and 1,000 connections; with 1 and 2 server workers. Rounds are interleaved (every row once per
@@ -29,7 +30,7 @@ import time
 
 SERVERS = [  # name, binary
     ("tpl", "io_tpl_server"),
-    ("tpl_epoll", "io_tpl_server_epoll"),  # the same binary with TPL_IO_BACKEND=epoll
+    ("tpl_uring", "io_tpl_server_uring"),  # the same binary with TPL_IO_BACKEND=io_uring
     ("asio_epoll", "io_asio_epoll_server"),
     ("asio_uring", "io_asio_uring_server"),
     ("raw_epoll", "io_raw_epoll_server"),
@@ -73,9 +74,9 @@ def measure(build, server_binary, mode, size, connections, workers, seconds, scr
     if os.path.exists(port_file):
         os.remove(port_file)
     environment = dict(os.environ)
-    if server_binary == "io_tpl_server_epoll":
+    if server_binary == "io_tpl_server_uring":
         server_binary = "io_tpl_server"
-        environment["TPL_IO_BACKEND"] = "epoll"
+        environment["TPL_IO_BACKEND"] = "io_uring"
     server = subprocess.Popen(
         [os.path.join(build, "bench", server_binary), "--mode", mode, "--workers", str(workers), "--port-file", port_file],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment)
