@@ -3,9 +3,9 @@
 //
 // Each of C client connections sends a 64-byte request and waits for its echo, R times in a
 // row; the server echoes. Client and server run in this process on the same runtime: tpl's
-// pool of W workers (plus its one I/O driver thread) against an asio::io_context run by W
-// threads. Reported per row: requests/s (round trips over the wall time), and p50 / p99 of the
-// round-trip latency across every request of every connection.
+// pool of W workers (which poll the I/O reactor themselves since issue 30) against an
+// asio::io_context run by W threads. Reported per row: requests/s (round trips over the wall
+// time), and p50 / p99 of the round-trip latency across every request of every connection.
 //
 // `bench_echo --memory` instead opens 1,000 idle connections (each with a server side waiting
 // in a read) on each runtime and prints the heap bytes each one holds (glibc's counters).

@@ -3,8 +3,8 @@
 // them; one request goes to a page that takes ten seconds and is canceled by a 200 ms timeout.
 //
 // Every read, write, accept and connect below returns an incomplete task when the kernel has
-// nothing yet; the one I/O driver thread turns epoll's report into the coroutine's resumption
-// on the pool. The threads printed at the end (by name) do not depend on the number of requests.
+// nothing yet; an idle pool worker waiting on the reactor turns epoll's report into the
+// coroutine's resumption on the pool. The threads printed at the end (by name) do not depend on the number of requests.
 #include <unistd.h>
 
 #include <array>

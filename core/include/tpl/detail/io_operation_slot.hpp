@@ -2,7 +2,8 @@
 // (read, write) where a suspended operation waits for the kernel's readiness report.
 //
 // Three parties race for a waiting operation:
-//   * the I/O driver thread, reporting readiness (epoll said the descriptor may have data);
+//   * the I/O poller (a pool worker polling the reactor), reporting readiness (epoll said the
+//     descriptor may have data);
 //   * the operation's cancellation callback (its token was canceled);
 //   * close() of the descriptor, on any thread.
 // Exactly one of them claims the waiter (the slot's word goes from the waiter's address to

@@ -2,8 +2,8 @@
 /// tpl::io::stream — a connected, non-blocking byte stream (TCP socket, Unix-domain socket,
 /// pipe end) whose operations are tasks. No thread waits on an operation: a call tries the
 /// system call at once and, if the kernel has nothing yet (EAGAIN), returns an incomplete task;
-/// the I/O driver's epoll report resumes the awaiting coroutine on the pool it was awaited
-/// from (docs/io.md).
+/// the I/O reactor's report (taken by an idle pool worker) resumes the awaiting coroutine on
+/// the pool it was awaited from (docs/io.md).
 ///
 /// Rules, as .NET's NetworkStream / Socket:
 ///   * One read and one write may be pending at a time (one of each, concurrently, is fine).
