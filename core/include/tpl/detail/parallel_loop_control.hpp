@@ -36,11 +36,10 @@ class parallel_loop_control {
   void record_break(std::uint64_t offset) noexcept {
     // relaxed: a starting guess for the CAS below; nothing is read through it.
     std::uint64_t lowest = lowest_break_.load(std::memory_order_relaxed);
-    // relaxed both ways: pairs with no acquire; lowest_break() readers are ordered by the joins
-    // (the caller) or take a stale value as a hint (leaves), see above.
-    while (offset < lowest &&
-           !lowest_break_.compare_exchange_weak(lowest, offset, std::memory_order_relaxed,
-                                                std::memory_order_relaxed)) {
+    while (offset < lowest) {
+      // relaxed both ways: pairs with no acquire; lowest_break() readers are ordered by the joins
+      // (the caller) or take a stale value as a hint (leaves), see above.
+      if (lowest_break_.compare_exchange_weak(lowest, offset, std::memory_order_relaxed, std::memory_order_relaxed)) break;
     }
   }
   [[nodiscard]] std::uint64_t lowest_break() const noexcept {
