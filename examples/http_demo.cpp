@@ -36,7 +36,8 @@ std::size_t thread_count() {
   return count;
 }
 
-// "main, 2 tpl-worker, tpl-io, tpl-timer": the process's threads by name (tpl names its own).
+// "main, 2 tpl-worker": the process's threads by name (tpl names its own; it has no I/O or timer
+// thread: the workers poll the reactor).
 std::string thread_names() {
   std::map<std::string, int> counts;
   for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {

@@ -1,7 +1,7 @@
 // Relacy model of the timer service with the real delay(): the shipped timer_service queue
 // (schedule, cancel, fire_due, stop; only the thread's sleep-until-deadline loop, which reads
 // the real clock, is left out) and the real delay state, cancellation registration and
-// completion source. A model thread plays the timer thread by calling fire_due(); due
+// completion source. A model thread plays the reactor's poller by calling fire_due(); due
 // callbacks are dispatched inline on it (the production dispatcher hands them to the pool).
 //
 // Invariants: the delay ends (completed or canceled) and nobody waits forever (a thread that
@@ -65,7 +65,7 @@ struct expiry_suite : rl::test_suite<expiry_suite<Threads, Dispose>, Threads>, d
   void before() { create(1ms); }
   void thread(unsigned index) {
     if (index == 0) {
-      service->fire_due(timer_service::clock::time_point::max());  // the timer thread's step
+      service->fire_due(timer_service::clock::time_point::max());  // the poller's timer step
     } else if (index == 1) {
       source->cancel();
     } else if (Dispose) {

@@ -10,6 +10,7 @@
 
 #include "tpl/cancellation_token_source.hpp"
 #include "tpl/delay.hpp"
+#include "tpl/detail/io_poller.hpp"
 #include "tpl/detail/timer_service.hpp"
 #include "tpl/task.hpp"
 #include "support/canceled_token.hpp"
@@ -66,12 +67,16 @@ TEST(Delay, ATimerThatFiredButWhoseCompletionIsQueuedIsStillCanceledByItsToken) 
   for (std::size_t worker = 0; worker < pool.worker_count(); ++worker) {
     blockers.push_back(std::make_unique<tpl_test::worker_blocker>(pool));
   }
+  // With every default-pool worker blocked, this pool's idle worker is the one that takes the
+  // poller role (timer_service.hpp: a queued timer wakes an idle worker of any pool).
+  tpl::thread_pool poller_pool(1);
   tpl::detail::timer_service& timers = tpl::detail::timer_service::instance();
   tpl::cancellation_token_source source;
   const std::size_t others = timers.pending();
   tpl::task<> waited = tpl::delay(1ms, source.token());
-  // The event: the timer thread has taken the expiry out of its queue and handed it to the pool,
-  // whose workers are all blocked (bounded: a timer that never fires fails here, not by hanging).
+  // The event: the poller has taken the expiry out of its queue and handed it to the default
+  // pool, whose workers are all blocked (bounded: a timer that never fires fails here, not by
+  // hanging).
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (timers.pending() > others && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
   ASSERT_LE(timers.pending(), others) << "the timer did not fire";
@@ -81,6 +86,25 @@ TEST(Delay, ATimerThatFiredButWhoseCompletionIsQueuedIsStillCanceledByItsToken) 
   blockers.clear();  // the queued expiry runs now and finds the task complete
   EXPECT_THROW(waited.wait(), tpl::aggregate_exception);
   EXPECT_TRUE(waited.is_canceled());
+}
+
+// Timers live in the reactor (issue 30): the worker that waits in the kernel until a far deadline
+// is interrupted by a nearer timer. Without that interrupt the near delay would end with the far
+// one (an hour later; the bounded wait fails first).
+TEST(Delay, ANearerTimerInterruptsThePollerWaitingForAFartherOne) {
+  tpl::cancellation_token_source far;
+  tpl::task<> far_delay = tpl::delay(1h, far.token());
+  tpl::detail::io_poller* reactor = tpl::detail::current_io_poller();
+  ASSERT_NE(reactor, nullptr) << "a queued timer started no reactor";
+  // The event: a worker holds the poller role, waiting until the far deadline (or an earlier
+  // one another test left queued).
+  const auto give_up = std::chrono::steady_clock::now() + 10s;
+  while (!reactor->is_polling() && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
+  ASSERT_TRUE(reactor->is_polling()) << "no worker took the poller role for a queued timer";
+  tpl::task<> near = tpl::delay(1ms);
+  EXPECT_TRUE(near.wait_for(20s)) << "the poller kept waiting for the farther deadline";
+  far.cancel();
+  EXPECT_THROW(far_delay.get(), tpl::aggregate_exception);
 }
 
 TEST(Delay, ManyDelaysComplete) {

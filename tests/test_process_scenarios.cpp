@@ -83,6 +83,12 @@ TEST(ProcessScenarios, DelaysCanceledAtExpiryNeverHangTheTimer) {
   expect_clean_exit(run_scenario("timer_cancel_at_expiry"));
 }
 
+// Issue 30: timers live in the reactor; tpl::io attaching its driver while a worker waits for a
+// timer moves that worker into the driver's wait.
+TEST(ProcessScenarios, IoStartingWhileAWorkerWaitsForATimerIsPolled) {
+  expect_clean_exit(run_scenario("io_starts_while_a_worker_waits_for_a_timer"));
+}
+
 // Bug 1: a failed allocation in schedule() left an orphan deadline entry.
 // Not under ThreadSanitizer: the injection replaces the global operator new, which TSan's
 // runtime defines itself (ASan's lets a program replace it).

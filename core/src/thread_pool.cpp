@@ -12,6 +12,7 @@
 
 #include "tpl/config.hpp"
 #include "tpl/detail/idle_sleeper.hpp"
+#include "tpl/detail/process_reactor.hpp"
 #include "tpl/detail/timer_service.hpp"
 
 namespace tpl {
@@ -131,18 +132,48 @@ void thread_pool::hand_off_io_polling() {
     return;
   }
 #if !defined(TPL_MODEL_RELACY)
-  // Else one of a pool that waits for I/O itself (a pool without waits needs no poller, and
-  // waking its workers would only move the role away from where the work is).
+  // Else one of a pool that waits for I/O itself, or the default pool while timers are queued
+  // (a pool without waits needs no poller, and waking its workers would only move the role away
+  // from where the work is).
+  // (The installed poller is the process reactor, whose start made the default pool.)
+  thread_pool* timers_pool = detail::process_reactor::instance().timers().pending() != 0 ? &default_pool() : nullptr;
   live_pools& registry = all_pools();
   const std::lock_guard lock(registry.mutex);
   for (thread_pool* pool : registry.pools) {
-    if (pool != this && pool->io_waits_.has_waits_hint() && pool->intake_.sleeper().has_sleepers_hint()) {
+    if (pool != this && (pool == timers_pool || pool->io_waits_.has_waits_hint()) &&
+        pool->intake_.sleeper().has_sleepers_hint()) {
       pool->intake_.sleeper().notify_one();
       return;
     }
   }
 #endif
 }
+
+#if !defined(TPL_MODEL_RELACY)
+namespace detail {
+
+void pool_access::wake_a_worker_to_poll() noexcept {
+  // Called after the timer's wait_registered() fence: a worker announced before it is seen in
+  // its pool's sleeper count (has_sleepers_hint), and one announced after it sees the pending
+  // timer in its last look and takes the role itself (idle_sleeper.hpp), so a pool whose count
+  // reads zero needs no wake. The default pool exists: the reactor started it first.
+  thread_pool& preferred = thread_pool::default_pool();
+  if (preferred.intake_.sleeper().has_sleepers_hint()) {
+    preferred.intake_.sleeper().notify_one();
+    return;
+  }
+  live_pools& registry = all_pools();
+  const std::lock_guard lock(registry.mutex);
+  for (thread_pool* pool : registry.pools) {
+    if (pool->intake_.sleeper().has_sleepers_hint()) {
+      pool->intake_.sleeper().notify_one();
+      return;
+    }
+  }
+}
+
+}  // namespace detail
+#endif
 
 void thread_pool::shutdown() {
   if (current_worker() != nullptr) {

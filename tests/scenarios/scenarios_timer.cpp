@@ -5,11 +5,17 @@
 #include <cstdio>
 #include <cstdlib>
 #include <new>
+#include <span>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "support/failing_allocator.hpp"
 #include "scenarios.hpp"
+#include "tpl/detail/io_poller.hpp"
 #include "tpl/detail/timer_service.hpp"
+#include "tpl/io/socket.hpp"
+#include "tpl/io/stream.hpp"
 #include "tpl/cancellation_token_source.hpp"
 #include "tpl/delay.hpp"
 
@@ -48,6 +54,46 @@ TPL_SCENARIO("timer_cancel_at_expiry") {
   }
   std::printf("%d rounds of 50 delays canceled at expiry\n", rounds);
   return 0;
+}
+
+// tpl::io starts while a worker waits in poll(2) for a far timer (issue 30: timers live in the
+// reactor, and the I/O driver attaches to it later). The attach must move that poller into
+// epoll / io_uring: otherwise a read registered afterwards finds the role taken, wakes nobody,
+// and its data is never reported until the far deadline. Needs a process of its own: tpl::io
+// must start here, after the timer.
+TPL_SCENARIO("io_starts_while_a_worker_waits_for_a_timer") {
+  tpl::cancellation_token_source far;
+  tpl::task<> far_delay = tpl::delay(std::chrono::hours(1), far.token());
+  tpl::detail::io_poller* reactor = tpl::detail::current_io_poller();
+  if (reactor == nullptr) {
+    std::fprintf(stderr, "a queued timer started no reactor\n");
+    return 1;
+  }
+  // The event: a worker holds the poller role, waiting until the far deadline.
+  const auto give_up = std::chrono::steady_clock::now() + 30s;
+  while (!reactor->is_polling() && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
+  if (!reactor->is_polling()) {
+    std::fprintf(stderr, "no worker took the poller role for a queued timer\n");
+    return 1;
+  }
+  auto [reader, writer] = tpl::io::make_pipe();  // tpl::io's first use: its driver attaches now
+  std::string received(5, '\0');
+  tpl::task<> reading = reader.read(std::as_writable_bytes(std::span(received.data(), received.size())));
+  const std::string sent = "hello";
+  writer.write(std::as_bytes(std::span(sent.data(), sent.size()))).get();
+  if (!reading.wait_for(30s)) {
+    std::fprintf(stderr, "the read was not reported: the poller still waits for the timer only\n");
+    return 1;
+  }
+  reading.get();
+  far.cancel();
+  try {
+    far_delay.wait();
+  } catch (const tpl::aggregate_exception&) {
+    // canceled, as asked
+  }
+  std::printf("read '%s' while a timer was queued\n", received.c_str());
+  return received == sent ? 0 : 1;
 }
 
 // schedule() under allocation failure (issue 9, bug 1): whichever of its allocations fails, the

@@ -7,8 +7,8 @@
 ///                           thread, newest first; if any threw, throws them all as one
 ///                           aggregate_exception after all have run. A second cancel() returns
 ///                           at once (the callbacks ran, or are running on the first caller).
-///   cancel_after(delay)     cancels when `delay` has passed, on a pool thread (the timer thread
-///                           only hands it over); a new call replaces the previous deadline,
+///   cancel_after(delay)     cancels when `delay` has passed, on a pool thread (the reactor's
+///                           poller only hands it over); a new call replaces the previous deadline,
 ///                           and -1 ms (.NET's Timeout.InfiniteTimeSpan) removes it.
 ///                           Exceptions from callbacks then go to the pool's unhandled-exception
 ///                           handler, as they crash the process in .NET.
@@ -92,7 +92,7 @@ class cancellation_token_source {
 
   /// -1 ms (.NET's Timeout.InfiniteTimeSpan) disarms a pending deadline; any other negative
   /// delay, and NaN, throw std::invalid_argument (.NET throws ArgumentOutOfRangeException).
-  /// Zero cancels on a pool thread as soon as the timer thread sees it.
+  /// Zero cancels on a pool thread as soon as the reactor's poller sees it.
   template <class Rep, class Period>
   void cancel_after(std::chrono::duration<Rep, Period> delay) {
     const bool never = detail::is_infinite_timeout(delay, "tpl::cancellation_token_source::cancel_after");

@@ -45,7 +45,7 @@ inline constexpr int spare_idle_timeout_ms = 5000;
 
 /// Continuations, eagerly started coroutines, joined children and waited-for tasks run inline
 /// on the current thread only while at least this much of its stack is left (at most a quarter
-/// of a small stack: stack_guard.hpp); below it they are queued to the pool instead, so a
+/// of a small stack, at least 8 KiB: stack_guard.hpp); below it they are queued to the pool instead, so a
 /// chain of a million synchronously completing awaits cannot overflow the stack (.NET's
 /// TryEnsureSufficientExecutionStack plays the same role). Sanitizer builds use larger frames.
 inline constexpr std::size_t inline_stack_reserve = 256 * 1024;

@@ -1,6 +1,7 @@
 /// \file
 /// tpl::delay — .NET's Task.Delay: a task that completes after a duration, on a pool thread
-/// (the timer thread only hands the completion over: detail/timer_service.hpp). With a token it
+/// (the reactor's poller, an idle pool worker, only hands the completion over:
+/// detail/timer_service.hpp). With a token it
 /// ends canceled as soon as the token is canceled (at once if it already is), and the timer is
 /// disarmed.
 ///

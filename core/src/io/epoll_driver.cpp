@@ -1,7 +1,6 @@
 #include "detail/epoll_driver.hpp"
 
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -21,18 +20,16 @@ namespace {
 
 }  // namespace
 
-epoll_driver::epoll_driver() {
+epoll_driver::epoll_driver(int interrupt_event) : interrupt_event_(interrupt_event) {
   epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epoll_ < 0) fail("tpl::io: epoll_create1");
-  interrupt_event_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   epoll_event event{};
   event.events = EPOLLIN;  // level-triggered: readable until the poller reads it
   event.data.ptr = nullptr;
-  if (interrupt_event_ < 0 || ::epoll_ctl(epoll_, EPOLL_CTL_ADD, interrupt_event_, &event) != 0) {
+  if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, interrupt_event_, &event) != 0) {
     const int error = errno;
-    if (interrupt_event_ >= 0) ::close(interrupt_event_);
     ::close(epoll_);
-    throw std::system_error(error, std::system_category(), "tpl::io: eventfd");
+    throw std::system_error(error, std::system_category(), "tpl::io: epoll_ctl(ADD) for the reactor's eventfd");
   }
 }
 
@@ -66,7 +63,7 @@ void epoll_driver::poll(int timeout_ms) noexcept {
   }
   for (int index = 0; index < count; ++index) {
     auto* descriptor = static_cast<io_descriptor*>(events[index].data.ptr);
-    if (descriptor == nullptr) {  // interrupt(): reset the eventfd
+    if (descriptor == nullptr) {  // process_reactor::interrupt(): reset the eventfd
       std::uint64_t drained = 0;
       (void)::read(interrupt_event_, &drained, sizeof drained);
       continue;
@@ -90,13 +87,8 @@ void epoll_driver::poll(int timeout_ms) noexcept {
   }
 }
 
-void epoll_driver::interrupt() noexcept {
-  const std::uint64_t one = 1;
-  // A full counter (never: it would take 2^64 - 2 interrupts unread) or EINTR would only delay
-  // the poller until its next report; nothing to do about either here.
-  (void)::write(interrupt_event_, &one, sizeof one);
+std::unique_ptr<io_driver> make_epoll_driver(int interrupt_event) {
+  return std::make_unique<epoll_driver>(interrupt_event);
 }
-
-std::unique_ptr<io_driver> make_epoll_driver() { return std::make_unique<epoll_driver>(); }
 
 }  // namespace tpl::io::detail

@@ -9,6 +9,7 @@
 #include <string>
 #include <system_error>
 
+#include "tpl/detail/process_reactor.hpp"
 #include "tpl/exceptions.hpp"
 #include "tpl/io/backend.hpp"
 #include "tpl/thread_pool.hpp"
@@ -19,8 +20,8 @@ namespace {
 
 // Set in a child forked after the driver started. The child shares the parent's epoll instance
 // or io_uring ring (the same open file, and for io_uring the same shared mapping) but not the
-// driver's thread: what it registered there would be reported to the parent, whose driver would
-// dereference the child's pointers (issue 30, finding 1). Written only in the child, right after
+// parent's workers, which poll it: what it registered there would be reported to the parent,
+// whose workers would dereference the child's pointers (issue 30, finding 1). Written only in the child, right after
 // fork() (one thread then); never written in the parent, so its readers race with nothing.
 bool inherited_by_fork = false;
 
@@ -31,10 +32,10 @@ void mark_inherited_by_fork() noexcept {
   tpl::detail::install_io_poller(nullptr);
 }
 
-std::unique_ptr<io_driver> start_driver() {
+std::unique_ptr<io_driver> start_driver(int interrupt_event) {
   const char* forced = std::getenv("TPL_IO_BACKEND");
-  if (forced != nullptr && std::strcmp(forced, "epoll") == 0) return make_epoll_driver();
-  if (forced != nullptr && std::strcmp(forced, "io_uring") == 0) return make_uring_driver();
+  if (forced != nullptr && std::strcmp(forced, "epoll") == 0) return make_epoll_driver(interrupt_event);
+  if (forced != nullptr && std::strcmp(forced, "io_uring") == 0) return make_uring_driver(interrupt_event);
   if (forced != nullptr && *forced != '\0') {
     throw std::invalid_argument(std::string("tpl::io: TPL_IO_BACKEND='") + forced + "': use epoll or io_uring");
   }
@@ -42,7 +43,7 @@ std::unique_ptr<io_driver> start_driver() {
   // per descriptor, then the operation's own recv/send), and the external benchmark measured it
   // at 1.4-2.7x epoll's CPU per request at 100 and 1,000 connections (docs/io.md). It becomes the
   // default when it performs the operations itself (the completion-based path, not done yet).
-  return make_epoll_driver();
+  return make_epoll_driver(interrupt_event);
 }
 
 }  // namespace
@@ -64,8 +65,9 @@ io_driver& io_driver::instance() {
     if (const int error = ::pthread_atfork(nullptr, nullptr, &mark_inherited_by_fork); error != 0) {
       throw std::system_error(error, std::system_category(), "tpl::io: pthread_atfork");
     }
-    io_driver* started = start_driver().release();
-    tpl::detail::install_io_poller(started);  // from now on, idle pool workers poll it
+    tpl::detail::process_reactor& reactor = tpl::detail::process_reactor::instance();
+    io_driver* started = start_driver(reactor.interrupt_event()).release();
+    reactor.attach_io_backend(*started);  // from now on, the poller waits in it
     return started;
   }();
   return *driver;

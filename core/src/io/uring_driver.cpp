@@ -2,7 +2,8 @@
 // both directions; the pools' idle workers reap completions, one at a time (the poller role).
 // Each completion is a readiness report, as epoll's; the operations themselves still make their
 // system calls (a completion-based design, where the ring performs the recv, is the next step:
-// docs/io.md). An eventfd with its own multishot poll lets a notifier interrupt the poller.
+// docs/io.md). The reactor's interrupt eventfd has its own multishot poll, so a notifier's
+// process_reactor::interrupt() ends the poller's wait.
 //
 // Lifetime: a poll request's completion names its registration, which holds the descriptor's
 // state alive. unwatch() asks the kernel to remove the request; the registration (and with it
@@ -62,28 +63,31 @@ struct poll_registration {
 
 class uring_driver final : public io_driver {
  public:
-  uring_driver() {
+  explicit uring_driver(int interrupt_event) : interrupt_event_(interrupt_event) {
     const unsigned entries = ring_entries();
     const int result = ::io_uring_queue_init(entries, &ring_, 0);
     if (result < 0) throw std::system_error(-result, std::system_category(), "tpl::io: io_uring_queue_init");
+    if ((ring_.features & IORING_FEAT_EXT_ARG) == 0) {
+      // A wait with a timeout (the earliest timer) would need a timeout request in the ring,
+      // which only the submit lock's holder may add; Linux 5.11 passes it to the wait instead.
+      ::io_uring_queue_exit(&ring_);
+      throw std::system_error(ENOSYS, std::system_category(), "tpl::io: io_uring without IORING_FEAT_EXT_ARG");
+    }
     probe_event_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (probe_event_ < 0) {
       const int error = errno;
       ::io_uring_queue_exit(&ring_);
       throw std::system_error(error, std::system_category(), "tpl::io: eventfd");
     }
-    interrupt_event_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     try {
       finished_.reserve(2 * entries);  // a reap sees at most a full completion queue: no allocation there
-      if (interrupt_event_ < 0) throw std::system_error(errno, std::system_category(), "tpl::io: eventfd");
       probe_multishot_poll();
       std::lock_guard lock(submit_mutex_);
-      const int result = submit_interrupt_poll();
-      if (result < 0) throw std::system_error(-result, std::system_category(), "tpl::io: io_uring_submit");
+      const int submitted = submit_interrupt_poll();
+      if (submitted < 0) throw std::system_error(-submitted, std::system_category(), "tpl::io: io_uring_submit");
     } catch (...) {
       ::io_uring_queue_exit(&ring_);
       ::close(probe_event_);
-      if (interrupt_event_ >= 0) ::close(interrupt_event_);
       throw;
     }
   }
@@ -122,17 +126,23 @@ class uring_driver final : public io_driver {
 
   [[nodiscard]] const char* backend_name() const noexcept override { return "io_uring"; }
 
-  void interrupt() noexcept override {
-    const std::uint64_t one = 1;
-    (void)::write(interrupt_event_, &one, sizeof one);  // as epoll_driver::interrupt()
-  }
-
   void poll(int timeout_ms) noexcept override {
     io_uring_cqe* completion = nullptr;
-    // Only "until something comes" (-1) and "not at all" (0) are used. peek also flushes an
-    // overflowed completion queue when the kernel holds completions back.
-    const int waited = timeout_ms == 0 ? ::io_uring_peek_cqe(&ring_, &completion) : ::io_uring_wait_cqe(&ring_, &completion);
-    if (waited == -EINTR || waited == -EAGAIN) return;
+    // peek also flushes an overflowed completion queue when the kernel holds completions back.
+    int waited = 0;
+    if (timeout_ms == 0) {
+      waited = ::io_uring_peek_cqe(&ring_, &completion);
+    } else if (timeout_ms < 0) {
+      waited = ::io_uring_wait_cqe(&ring_, &completion);
+    } else {
+      // The earliest timer's deadline, passed to the wait itself (IORING_FEAT_EXT_ARG): no
+      // timeout request enters the ring.
+      __kernel_timespec timeout{};
+      timeout.tv_sec = timeout_ms / 1000;
+      timeout.tv_nsec = static_cast<long long>(timeout_ms % 1000) * 1000000;
+      waited = ::io_uring_wait_cqe_timeout(&ring_, &completion, &timeout);
+    }
+    if (waited == -EINTR || waited == -EAGAIN || waited == -ETIME) return;
     if (waited < 0) {
       std::fprintf(stderr, "tpl::io: io_uring_wait_cqe: %d\n", waited);
       std::abort();
@@ -262,7 +272,7 @@ class uring_driver final : public io_driver {
 
   io_uring ring_{};
   int probe_event_ = -1;  // an eventfd that only the start-up probe writes
-  int interrupt_event_ = -1;  // written by interrupt(); its multishot poll wakes the poller
+  int interrupt_event_;  // the reactor's eventfd (not owned); its multishot poll wakes the poller
   // The requests that ended in the current reap (the poller's only; capacity kept).
   std::vector<poll_registration*> finished_;
   std::mutex submit_mutex_;
@@ -273,6 +283,8 @@ class uring_driver final : public io_driver {
 
 }  // namespace
 
-std::unique_ptr<io_driver> make_uring_driver() { return std::make_unique<uring_driver>(); }
+std::unique_ptr<io_driver> make_uring_driver(int interrupt_event) {
+  return std::make_unique<uring_driver>(interrupt_event);
+}
 
 }  // namespace tpl::io::detail

@@ -1,15 +1,17 @@
-// What a pool's workers need from the process's I/O reactor (tpl::io's driver) to run it
-// themselves, with no thread of its own (issue 30, docs/io.md "One runtime"):
+// What a pool's workers need from the process's reactor (process_reactor.hpp: the timers, and
+// tpl::io's driver once it starts) to run it themselves, with no thread of its own (issue 30,
+// docs/io.md "One runtime"):
 //
-//   * the poller role: one thread at a time waits in the kernel for I/O reports
-//     (try_begin_polling / end_polling); an idle worker takes it instead of sleeping;
+//   * the poller role: one thread at a time waits in the kernel for I/O reports and the earliest
+//     timer (try_begin_polling / end_polling); an idle worker takes it instead of sleeping;
 //   * poll(timeout): one turn of the reactor, which hands each report to its operation (whose
-//     resumption goes to its pool: to the poller's own deque when that is the pool);
+//     resumption goes to its pool: to the poller's own deque when that is the pool) and each
+//     due timer to the default pool;
 //   * interrupt(): makes a poll that waits in the kernel return (an eventfd write), for a
 //     notifier that finds the pool's only idle worker waiting there (idle_sleeper).
 //
-// Installed once, when a program first uses tpl::io; a program that never does has none, and
-// its pools sleep exactly as before. The poller's idle sleeper and every other pool's are in
+// Installed once, when a program first uses a timer or tpl::io; a program that never does has
+// none, and its pools sleep exactly as before. A pending wait is an I/O wait or a queued timer. The poller's idle sleeper and every other pool's are in
 // one registry, so that a poller that leaves the role to run work can wake one sleeping worker
 // of any pool to take it over (else reports would wait until some worker is idle again).
 #pragma once
@@ -55,8 +57,9 @@ class io_poller {
     return polling_.load(std::memory_order_relaxed);
   }
 
-  // I/O waits registered in any pool and not yet resumed: an idle worker takes the poller role
-  // only while there are some (a program that stopped doing I/O sleeps as before).
+  // I/O waits registered in any pool and not yet resumed, and timers queued: an idle worker
+  // takes the poller role only while there are some (a program that stopped doing I/O and has
+  // no timer sleeps as before).
   [[nodiscard]] bool has_pending_waits() const noexcept {
     // relaxed: read after the idle worker's prepare_sleep() fence, which pairs with the fence in
     // wait_registered(): a wait registered after that look wakes the worker (notify_one).
@@ -88,8 +91,8 @@ class io_poller {
 };
 
 #if !defined(TPL_MODEL_RELACY)
-// The reactor, once tpl::io has started it; nullptr before. Set once and never reset: the
-// driver is never destroyed.
+// The process reactor, once a timer or tpl::io has started it; nullptr before (and in a child
+// forked after tpl::io started). Never destroyed.
 inline sync::atomic<io_poller*> installed_io_poller{nullptr};
 
 [[nodiscard]] inline io_poller* current_io_poller() noexcept {

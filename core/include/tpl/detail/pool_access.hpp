@@ -1,4 +1,4 @@
-// How tpl's own code (fork-join, run(), task scheduling, blocking waits, the timer) reaches the
+// How tpl's own code (fork-join, run(), task scheduling, blocking waits, the timers) reaches the
 // members of thread_pool that are not public API: queueing a raw work item, reporting an
 // exception nobody observes, and telling the pool that a worker is about to block. The pool
 // befriends this one struct rather than exposing the members to its users.
@@ -29,6 +29,10 @@ struct pool_access {
   static inline pending_io_waits& io_waits(thread_pool& pool) noexcept;
   // Wakes one of the pool's idle workers, if one sleeps (to take the I/O poller role).
   static inline void wake_one_worker(thread_pool& pool);
+  // A timer was queued and nobody polls the reactor: wakes one idle worker to take the role,
+  // the default pool's first (the timers' callbacks run there), else any live pool's
+  // (defined in core/src/thread_pool.cpp).
+  static void wake_a_worker_to_poll() noexcept;
 };
 
 // What a diagnostics snapshot reads of a pool (defined in core/src/diagnostics.cpp).

@@ -24,7 +24,11 @@ inline constexpr std::size_t inline_stack_budget = ~std::size_t{0};
 // The calling thread's stack as inline task code may use it: the lowest address it may reach
 // (stacks grow down on every target tpl supports; nullptr if the platform does not say) and
 // the reserve to keep above it: config::inline_stack_reserve, but at most a quarter of a small
-// stack, so that a thread started under `ulimit -s 256` still runs some work inline.
+// stack, so that a thread started under `ulimit -s 256` still runs some work inline; and at
+// least 8 KiB (half of a stack under 16 KiB): what runs below the floor (a park, a first call
+// of a libc function through a lazily bound symbol, whose resolver saves the whole AVX-512
+// register file, about 2.7 KiB, before it looks the symbol up) overflowed a 4 KiB reserve
+// (the 16 KiB-stack deadlock scenario, when sched_yield was first called there).
 struct stack_limits {
   const char* low_end = nullptr;
   std::size_t reserve = config::inline_stack_reserve;
@@ -38,7 +42,10 @@ inline stack_limits current_stack_limits() noexcept {
   const std::size_t size = stack.size;
   const char* const low_end = stack.low;
   const std::size_t usable = size > inline_stack_budget ? inline_stack_budget : size;
-  const std::size_t reserve = usable / 4 < config::inline_stack_reserve ? usable / 4 : config::inline_stack_reserve;
+  constexpr std::size_t below_the_floor = 8 * 1024;
+  const std::size_t floor_room = usable / 2 < below_the_floor ? usable / 2 : below_the_floor;
+  const std::size_t quarter = usable / 4 > floor_room ? usable / 4 : floor_room;
+  const std::size_t reserve = quarter < config::inline_stack_reserve ? quarter : config::inline_stack_reserve;
   return {low_end + (size - usable), reserve};
 }
 

@@ -1,37 +1,45 @@
-// One timer thread for the whole process: a queue of deadlines ordered by time, and a
-// condition variable to sleep until the earliest. When a timer is due its callback is handed to
-// the default pool, so user code (a cancel_after's cancel(), delay()'s completion) never runs
-// on the timer thread and a slow callback cannot delay other timers.
+// The process's timers: a queue of deadlines ordered by time, with no thread of its own. The
+// process reactor (process_reactor.hpp) owns it: the pool worker that holds the poller role waits
+// in the kernel until the earliest deadline at most, then calls fire_due(); a busy worker calls
+// it every config::io_poll_interval items (issue 30: "timers live in the same reactor"). A due
+// callback is handed to the default pool, so user code (a cancel_after's cancel(), delay()'s
+// completion) never runs in the poller's turn and a slow callback cannot delay other timers.
+//
+// Each queued timer counts as a pending wait of the reactor (io_poller::wait_registered /
+// wait_left), so an idle worker takes the poller role while any timer is queued, and sleeps as
+// before once none is. schedule() that finds nobody polling wakes a worker to take the role;
+// one that makes a new earliest deadline while somebody polls interrupts its kernel wait (the
+// poller reads the earliest deadline under the lock, after taking the role: either it sees the
+// new timer, or the scheduler sees the role taken and interrupts it).
 //
 // The rule that keeps it deadlock-free: nothing user-reachable is run or destroyed under the
 // timer's lock. A callback may own the last reference to anything (a delay's state, whose
 // destruction unregisters a cancellation callback and waits for it if it is running; that
 // callback may itself be calling cancel() here, which takes the lock). So every callback leaves
 // the maps by being *moved out* under the lock and is run or destroyed after the unlock:
-// cancel() destroys what it disarmed after unlocking, fire_due() hands a batch over and drops
+// cancel() destroys what it disarmed after unlocking, fire_due() hands each one over and drops
 // it after unlocking, stop() drops what is left after unlocking. The two maps change together
 // or not at all (schedule() undoes its first insertion if the second one throws).
 //
 // Not lock-free, and does not need to be: scheduling and cancelling a timer are rare next to
 // what they time. The queue is written against tpl::sync, so models/model_timer.cpp runs this
-// code (schedule, cancel, fire_due, stop) under Relacy; only the thread's sleep-until-deadline
-// loop (run_until_stopped, which reads the real clock) is not in the model.
+// code (schedule, cancel, fire_due, stop) under Relacy, with fire_due driven by a model thread
+// in place of the poller and no reactor attached.
 //
-// The process-wide instance (instance(), defined in core/src/timer_service.cpp; a model defines
-// its own) is never destroyed. At exit the default pool's exit handler stops it first and every
-// pending timer is dropped (a delay ends faulted with broken_promise instead of never), then the
-// pool drains: docs/pool.md gives the whole shutdown order.
+// The process-wide instance (instance(), defined in core/src/process_reactor.cpp; a model
+// defines its own) is never destroyed. At exit the default pool's exit handler stops it first and
+// every pending timer is dropped (a delay ends faulted with broken_promise instead of never),
+// then the pool drains: docs/pool.md gives the whole shutdown order.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <memory>
 #include <unordered_map>
 #include <utility>
-#include <vector>
 
+#include "tpl/detail/io_poller.hpp"
 #include "tpl/sync/sync.hpp"
 
 namespace tpl::detail {
@@ -62,7 +70,14 @@ class timer_service {
   // service if it exists, and makes one created later start stopped.
   static void stop_at_exit();
 
-  explicit timer_service(dispatcher dispatch) : dispatch_(dispatch) {}
+  // Wakes some pool's idle worker to take the poller role (production: thread_pool.cpp's
+  // wake_a_worker_to_poll).
+  using poller_waker = void (*)() noexcept;
+
+  // `reactor`: the process reactor whose pending-wait count and poller this queue drives, or
+  // nullptr (a model's queue, driven by hand).
+  explicit timer_service(dispatcher dispatch, io_poller* reactor = nullptr, poller_waker wake_a_poller = nullptr)
+      : dispatch_(dispatch), reactor_(reactor), wake_a_poller_(wake_a_poller) {}
   ~timer_service() { stop(); }
   timer_service(const timer_service&) = delete;
   timer_service& operator=(const timer_service&) = delete;
@@ -72,6 +87,7 @@ class timer_service {
   timer_id schedule(clock::time_point due, callback expiry) {
     timer_id id = 0;
     bool new_earliest = false;
+    bool nobody_polls = false;
     {
       sync::lock_guard lock(mutex_);
       if (stopping_) return 0;
@@ -86,8 +102,15 @@ class timer_service {
         throw;
       }
       new_earliest = by_deadline_.begin()->first.second == id;
+      // Under the lock, after the insertion: a poller that took the role and then read the
+      // earliest deadline (under this lock) before this insertion is seen polling here.
+      if (reactor_ != nullptr) nobody_polls = reactor_->wait_registered();
     }
-    if (new_earliest) changed_.notify_one();  // the thread may be sleeping until a later deadline
+    if (nobody_polls) {
+      if (wake_a_poller_ != nullptr) wake_a_poller_();
+    } else if (new_earliest && reactor_ != nullptr) {
+      reactor_->interrupt();  // the poller may be waiting until a later deadline
+    }
     return id;
   }
 
@@ -104,13 +127,14 @@ class timer_service {
       by_deadline_.erase(entry);
       due_of_.erase(found);
     }
+    if (reactor_ != nullptr) reactor_->wait_left();
     return true;
   }
 
-  // The timer thread's step: takes each callback due at `now` out of the queue under the
-  // lock, one at a time, then dispatches it and drops it outside the lock. One at a time, so
-  // that the step allocates nothing: a batch vector's growth could throw bad_alloc on the timer
-  // thread, which has no caller to throw to (issue 10).
+  // The poller's step: takes each callback due at `now` out of the queue under the lock, one at
+  // a time, then dispatches it and drops it outside the lock. One at a time, so that the step
+  // allocates nothing: a batch vector's growth could throw bad_alloc in the poller's turn, which
+  // has no caller to throw to (issue 10).
   void fire_due(clock::time_point now) {
     for (;;) {
       callback due;
@@ -121,8 +145,15 @@ class timer_service {
         due_of_.erase(by_deadline_.begin()->first.second);
         by_deadline_.erase(by_deadline_.begin());
       }
+      if (reactor_ != nullptr) reactor_->wait_left();
       dispatch_(due);
     }
+  }
+
+  // The earliest deadline queued (time_point::max() if none): how long the poller may wait.
+  [[nodiscard]] clock::time_point earliest_deadline() {
+    sync::lock_guard lock(mutex_);
+    return by_deadline_.empty() ? clock::time_point::max() : by_deadline_.begin()->first.first;
   }
 
   // Timers waiting (for tests).
@@ -131,8 +162,8 @@ class timer_service {
     return by_deadline_.size();
   }
 
-  // Refuses later schedule() calls, stops the thread if one runs, and drops every pending
-  // callback after the unlock. A second call does nothing.
+  // Refuses later schedule() calls and drops every pending callback after the unlock. A second
+  // call does nothing.
   void stop() {
     std::map<key, callback> dropped;
     {
@@ -142,56 +173,21 @@ class timer_service {
       dropped.swap(by_deadline_);
       due_of_.clear();
     }
-    changed_.notify_all();
-    join_thread();
-  }
-
-  // Starts the thread that sleeps until the earliest deadline and calls fire_due(). Models
-  // drive fire_due() from a model thread instead.
-  void start_thread() {
-    thread_ = std::make_unique<sync::thread>([this] {
-      sync::name_this_thread("tpl-timer");
-      run_until_stopped();
-    });
-  }
-
- private:
-  void run_until_stopped() {
-    for (;;) {
-      mutex_.lock();
-      for (;;) {
-        if (stopping_) {
-          mutex_.unlock();
-          return;
-        }
-        if (by_deadline_.empty()) {
-          changed_.wait(mutex_);
-          continue;
-        }
-        const clock::time_point earliest = by_deadline_.begin()->first.first;
-        if (clock::now() >= earliest) break;
-        (void)changed_.wait_until(mutex_, earliest);
-      }
-      mutex_.unlock();
-      fire_due(clock::now());
+    if (reactor_ != nullptr) {
+      for (std::size_t left = dropped.size(); left != 0; --left) reactor_->wait_left();
     }
   }
 
-  void join_thread() {
-    if (thread_ == nullptr) return;
-    thread_->join();
-    thread_.reset();
-  }
-
+ private:
   using key = std::pair<clock::time_point, timer_id>;
   dispatcher dispatch_;
+  io_poller* reactor_;          // nullptr: a model's queue
+  poller_waker wake_a_poller_;  // nullptr: a model's queue
   sync::mutex mutex_;
-  sync::condition_variable changed_;
   std::map<key, callback> by_deadline_;                     // under mutex_
   std::unordered_map<timer_id, clock::time_point> due_of_;  // under mutex_
   timer_id next_id_ = 1;                                    // under mutex_
   bool stopping_ = false;                                   // under mutex_
-  std::unique_ptr<sync::thread> thread_;  // the running thread (start_thread), if any
 };
 
 }  // namespace tpl::detail

@@ -1,7 +1,7 @@
 // The epoll backend (io_driver.hpp): an epoll instance that the pools' idle workers wait on, one
 // at a time (the poller role). Each descriptor is registered once, edge-triggered, for both
-// directions; no epoll_ctl per operation. An eventfd in the same set lets a notifier interrupt
-// the poller's epoll_wait (interrupt()).
+// directions; no epoll_ctl per operation. The reactor's interrupt eventfd is in the same set, so a
+// notifier's process_reactor::interrupt() ends the poller's epoll_wait.
 //
 // A closed descriptor's state may still be named by the batch epoll_wait returned just before
 // the close deregistered it; so deregistration hands the state to the driver (retire), and the
@@ -19,19 +19,18 @@ namespace tpl::io::detail {
 
 class epoll_driver final : public io_driver {
  public:
-  // Throws std::system_error if epoll or the eventfd cannot be made. Never destroyed
+  // Throws std::system_error if epoll cannot be made or take the eventfd. Never destroyed
   // (io_driver::instance).
-  epoll_driver();
+  explicit epoll_driver(int interrupt_event);
 
   void watch(const std::shared_ptr<io_descriptor>& descriptor) override;
   void unwatch(std::shared_ptr<io_descriptor> descriptor) noexcept override;
   [[nodiscard]] const char* backend_name() const noexcept override { return "epoll"; }
   void poll(int timeout_ms) noexcept override;
-  void interrupt() noexcept override;
 
  private:
   int epoll_ = -1;
-  int interrupt_event_ = -1;  // an eventfd, registered with a null data pointer
+  int interrupt_event_;  // the reactor's eventfd (not owned), registered with a null data pointer
   std::mutex retired_mutex_;
   io_descriptor* retired_ = nullptr;  // under retired_mutex_; each keeps itself alive (retired_self)
 };

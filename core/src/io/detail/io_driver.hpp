@@ -1,8 +1,10 @@
-// The I/O driver: the process's reactor, which turns each of the kernel's readiness reports into
-// notify_ready() on a descriptor's read and/or write slot. It has no thread of its own: it is an
-// io_poller (tpl/detail/io_poller.hpp), and the pools' idle workers wait in its poll() (one at a
-// time) while I/O waits are pending; busy workers poll it without waiting every
-// config::io_poll_interval items. Two backends, chosen once, at first use (docs/io.md):
+// The I/O driver: the backend of the process reactor (tpl/detail/process_reactor.hpp), which turns
+// each of the kernel's readiness reports into notify_ready() on a descriptor's read and/or write
+// slot. It has no thread of its own: the pools' idle workers wait in its poll() (one at a time,
+// the poller role, with the earliest timer as the timeout) while I/O waits or timers are
+// pending; busy workers poll it without waiting every config::io_poll_interval items. It also
+// reports and drains the reactor's interrupt eventfd. Two backends, chosen once, at first use
+// (docs/io.md):
 //   * io_uring (uring_driver.cpp): a multishot poll request per descriptor, completions reaped
 //     from the ring; chosen when the kernel allows io_uring (containers often forbid it);
 //   * epoll (epoll_driver.cpp): edge-triggered, one registration per descriptor; the fallback.
@@ -11,13 +13,13 @@
 
 #include <memory>
 
-#include "tpl/detail/io_poller.hpp"
+#include "tpl/detail/reactor_backend.hpp"
 
 namespace tpl::io::detail {
 
 class io_descriptor;
 
-class io_driver : public tpl::detail::io_poller {
+class io_driver : public tpl::detail::reactor_backend {
  public:
   // The process's driver, started on first use and stopped at exit. Throws std::system_error
   // if neither backend can start (or the forced one cannot), and tpl::invalid_operation in a
@@ -40,7 +42,8 @@ class io_driver : public tpl::detail::io_poller {
 };
 
 // The backends' factories: throw std::system_error where the kernel refuses the backend.
-std::unique_ptr<io_driver> make_uring_driver();
-std::unique_ptr<io_driver> make_epoll_driver();
+// `interrupt_event`: the reactor's eventfd, which the backend reports and drains (not owned).
+std::unique_ptr<io_driver> make_uring_driver(int interrupt_event);
+std::unique_ptr<io_driver> make_epoll_driver(int interrupt_event);
 
 }  // namespace tpl::io::detail

@@ -36,7 +36,8 @@ class thread {
 };
 
 // Names the calling thread for ps, top, gdb and /proc/<pid>/task/<tid>/comm (at most 15
-// characters are kept). tpl names the threads it starts: tpl-worker, tpl-spare, tpl-io, tpl-timer.
+// characters are kept). tpl names the threads it starts: tpl-worker, tpl-spare (it has no I/O
+// or timer thread: the workers poll the reactor).
 inline void name_this_thread(const char* name, location = location::current()) noexcept {
   (void)::pthread_setname_np(::pthread_self(), name);
 }
