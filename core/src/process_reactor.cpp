@@ -128,6 +128,11 @@ void process_reactor::interrupt() noexcept {
   (void)::write(interrupt_event_, &one, sizeof one);
 }
 
+void process_reactor::submit_queued() noexcept {
+  // acquire: as in poll() (a worker that queued a request saw the driver: it is attached).
+  if (reactor_backend* backend = io_backend_.load(std::memory_order_acquire)) backend->submit_queued();
+}
+
 timer_service& timer_service::instance() { return process_reactor::instance().timers(); }
 
 void timer_service::stop_at_exit() {

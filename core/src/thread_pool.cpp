@@ -466,6 +466,13 @@ void pool_worker::poll_io_without_waiting() {
   poller->end_polling();
 }
 
+void pool_worker::submit_owed_io() noexcept {
+  io_submissions_owed = false;
+  // Another thread holds the poller role and may already wait in the kernel: submit now. With
+  // the role free, the next poller's turn submits first (io_poller.hpp).
+  if (io_poller* poller = current_io_poller(); poller != nullptr && poller->is_polling()) poller->submit_queued();
+}
+
 void pool_worker::wait_for(join_signal& signal, std::int64_t mark, const work_item* candidate, task_core* awaited) {
   run_own_subtree(mark, candidate, [&signal] { return signal.is_set(); });
   // A stolen child often ends soon: look a few times before parking.
@@ -477,6 +484,12 @@ void pool_worker::wait_for(join_signal& signal, std::int64_t mark, const work_it
     }
   }
   if (signal.is_set()) return;
+  // What this worker queued for the kernel may be what the wait needs: submit it before parking,
+  // whoever polls (the end-of-item check does not run for items run nested here).
+  if (io_submissions_owed) {
+    io_submissions_owed = false;
+    if (io_poller* poller = current_io_poller()) poller->submit_queued();
+  }
   counters_.parked.increment();
   note_activity(diagnostics::worker_activity::blocked, help_depth_);
   if (pool_.begin_blocking()) diagnostics_hooks::stalled_wait(*this, awaited);
@@ -542,6 +555,7 @@ void pool_worker::execute(work_item* item, work_source source) {
   const bool tracing = diagnostics_hooks::tracing();
   diagnostics_hooks::item_started(tracing, pool_, index_, source);
   item->run(item, true);
+  if (io_submissions_owed) submit_owed_io();
   diagnostics_hooks::item_finished(tracing, pool_, index_);
 }
 

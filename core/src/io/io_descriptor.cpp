@@ -49,7 +49,15 @@ void io_descriptor::close() noexcept {
   // before close still holds the number, and the last of them closes it.
   read_slot_.close();
   write_slot_.close();
-  if (lifetime_.ask_close()) close_number();
+  if (lifetime_.ask_close()) {
+    close_number();
+    return;
+  }
+  // Calls still hold the number: among them, requests the kernel performs (io_uring), which
+  // only a cancel ends. Asked after ask_close(), under the driver's submission lock, where a
+  // request pins the number: either a request was queued before this cancel (and is canceled)
+  // or its pin was refused. The last request's end closes the number.
+  if (io_driver* driver = io_driver::instance_unless_inherited()) driver->cancel_operations_on(*this);
 }
 
 void io_descriptor::close_number() noexcept {

@@ -7,7 +7,9 @@
 #include <system_error>
 #include <utility>
 
+#include "detail/completion_awaiter.hpp"
 #include "detail/io_descriptor.hpp"
+#include "detail/io_driver.hpp"
 #include "detail/io_operation.hpp"
 #include "tpl/exceptions.hpp"
 #include "tpl/io/end_of_stream.hpp"
@@ -60,9 +62,37 @@ ssize_t send_once(const io_descriptor& descriptor, std::span<const std::byte> by
   return ::write(descriptor.number(), bytes.data(), bytes.size());
 }
 
+// One request performed by the kernel (io_uring): its result, bytes >= 0. Throws as the
+// readiness path does: operation_canceled for the token or the pool's shutdown, ECANCELED for a
+// close, the request's own error otherwise.
+tpl::task<std::size_t> perform(detail::io_driver& driver, std::shared_ptr<io_descriptor> descriptor,
+                               detail::completion_kind kind, void* buffer, std::size_t size,
+                               const cancellation_token& token, const char* what) {
+  for (;;) {
+    token.throw_if_cancellation_requested();
+    const detail::completion_outcome outcome =
+        co_await detail::completion_awaiter(driver, *descriptor, kind, buffer, size, token);
+    if (outcome.result >= 0) co_return static_cast<std::size_t>(outcome.result);
+    const int error = -outcome.result;
+    if (error == EINTR || error == EAGAIN) continue;
+    if (error == ECANCELED) {
+      // No canceller and no close: the kernel ended the request because the thread that
+      // submitted it exited (it cancels an exiting thread's requests; pool spares come and go).
+      // Nothing was consumed: ask again.
+      if (outcome.reason == tpl::detail::io_wake_reason::closed && !descriptor->close_was_asked()) continue;
+      detail::check_wake(outcome.reason, token, what);
+    }
+    throw std::system_error(error, std::system_category(), what);
+  }
+}
+
 // The read loop, for a caller that holds the read claim.
 tpl::task<std::size_t> receive_some(std::shared_ptr<io_descriptor> descriptor, std::span<std::byte> buffer,
                                     const cancellation_token& token, const char* what) {
+  if (detail::io_driver& driver = detail::io_driver::instance(); driver.performs_operations()) {
+    co_return co_await perform(driver, std::move(descriptor), detail::completion_kind::receive, buffer.data(),
+                               buffer.size(), token, what);
+  }
   for (;;) {
     token.throw_if_cancellation_requested();
     ssize_t got = 0;
@@ -108,6 +138,14 @@ tpl::task<> stream::write(std::span<const std::byte> bytes, cancellation_token t
   std::shared_ptr<io_descriptor> descriptor = detail::usable(descriptor_, "tpl::io::stream::write");
   detail::direction_claim claim(*descriptor, detail::direction::write, "tpl::io::stream::write");
   std::size_t done = 0;
+  if (detail::io_driver& driver = detail::io_driver::instance(); driver.performs_operations()) {
+    while (done < bytes.size()) {
+      const std::span<const std::byte> rest = bytes.subspan(done);
+      done += co_await perform(driver, descriptor, detail::completion_kind::send, const_cast<std::byte*>(rest.data()),
+                               rest.size(), token, "tpl::io::stream::write");
+    }
+    co_return;
+  }
   while (done < bytes.size()) {
     token.throw_if_cancellation_requested();
     ssize_t sent = 0;

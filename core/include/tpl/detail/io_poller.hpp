@@ -84,11 +84,21 @@ class io_poller {
   virtual void poll(int timeout_ms) noexcept = 0;
   // Makes the poll that waits now (or the next one) return. Any thread.
   virtual void interrupt() noexcept = 0;
+  // Submits the kernel requests that pool workers queued for the poller's next turn (below).
+  virtual void submit_queued() noexcept {}
 
  private:
   sync::atomic<bool> polling_{false};
   sync::atomic<std::size_t> pending_waits_{0};
 };
+
+// Set by a pool worker that queued a kernel request without submitting it (io_uring's
+// completion-based operations leave the submission to the poller's next turn, which submits
+// everything queued in one system call). The worker clears it when it ends the item, and then
+// submits itself if another thread holds the poller role, which may already wait in the kernel;
+// with the role free, whoever takes it next submits first (the driver's submission lock orders
+// the queueing before that turn's submit, or the role's CAS before this check).
+inline thread_local bool io_submissions_owed = false;
 
 #if !defined(TPL_MODEL_RELACY)
 // The process reactor, once a timer or tpl::io has started it; nullptr before (and in a child

@@ -180,6 +180,8 @@ class pool_worker {
   // Every config::io_poll_interval items: take what the I/O reactor has, without waiting, if
   // no idle worker polls it (a busy pool must not starve its own I/O).
   void poll_io_without_waiting();
+  // The item this worker ran queued kernel requests (io_submissions_owed): see io_poller.hpp.
+  void submit_owed_io() noexcept;
   work_item* find_work(work_source& source);
   work_item* steal_from_others();
   void execute(work_item* item, work_source source);

@@ -33,6 +33,7 @@ class process_reactor final : public io_poller {
 
   void poll(int timeout_ms) noexcept override;
   void interrupt() noexcept override;
+  void submit_queued() noexcept override;
 
  private:
   process_reactor();

@@ -16,6 +16,9 @@ class reactor_backend {
   // One turn: wait up to `timeout_ms` (-1: until a report or an interrupt; 0: not at all), then
   // hand every report taken to its operation. Only the poller role's holder calls it.
   virtual void poll(int timeout_ms) noexcept = 0;
+  // Submits the requests pool workers queued without submitting (io_uring's completion-based
+  // operations; io_submissions_owed in io_poller.hpp). Nothing for a readiness backend.
+  virtual void submit_queued() noexcept {}
 };
 
 }  // namespace tpl::detail

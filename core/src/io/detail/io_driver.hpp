@@ -11,13 +11,16 @@
 // TPL_IO_BACKEND=epoll or =io_uring in the environment forces one (the tests run both).
 #pragma once
 
+#include <cstddef>
 #include <memory>
 
+#include "tpl/detail/io_completion_target.hpp"
 #include "tpl/detail/reactor_backend.hpp"
 
 namespace tpl::io::detail {
 
 class io_descriptor;
+using completion_target = tpl::detail::io_completion_target;
 
 class io_driver : public tpl::detail::reactor_backend {
  public:
@@ -39,6 +42,23 @@ class io_driver : public tpl::detail::reactor_backend {
   virtual void unwatch(std::shared_ptr<io_descriptor> descriptor) noexcept = 0;
 
   [[nodiscard]] virtual const char* backend_name() const noexcept = 0;
+
+  // Completion-based operations (io_uring only; completion_awaiter.hpp): the kernel performs the
+  // receive or send and its completion carries the result, with no readiness round trip.
+  [[nodiscard]] virtual bool performs_operations() const noexcept { return false; }
+  // Queues the operation for `target` (its completion calls target->complete(result)), after
+  // pinning the descriptor's number under the driver's submission lock (so that a close either
+  // refuses the pin or queues its cancellation after this request). false: the descriptor is
+  // being closed, nothing was queued. Submitted at once from a thread outside every pool; from a
+  // pool worker, left for the poller's next turn or the worker's end of item (docs/io.md).
+  virtual bool queue_receive(io_descriptor&, void* /*buffer*/, std::size_t /*size*/, completion_target&) { return false; }
+  virtual bool queue_send(io_descriptor&, const void* /*bytes*/, std::size_t /*size*/, completion_target&) { return false; }
+  // Asks the kernel to cancel `target`'s operation (its completion still comes, -ECANCELED or
+  // the result it had already reached). Any thread.
+  virtual void cancel_operation(completion_target&) noexcept {}
+  // close() of a descriptor whose calls are still pinned: cancels every operation in flight on
+  // it (their completions end them; the last unpin closes the number).
+  virtual void cancel_operations_on(io_descriptor&) noexcept {}
 };
 
 // The backends' factories: throw std::system_error where the kernel refuses the backend.
