@@ -91,14 +91,25 @@ void check_outcome(model_operation& operation, mock_kernel& kernel) {
   }
 }
 
-struct completion_vs_cancel : rl::test_suite<completion_vs_cancel, 3> {
+// Each scenario's operation and kernel, fresh for every execution.
+struct operation_fixture {
   std::optional<model_operation> operation;
   std::optional<mock_kernel> kernel;
 
-  void before() {
+  void create() {
     operation.emplace();
     kernel.emplace();
   }
+  void check_and_reset() {
+    check_outcome(*operation, *kernel);
+    RL_ASSERT(kernel->cancels_asked.load(std::memory_order_relaxed) == 1);  // the kernel is asked once
+    operation.reset();
+    kernel.reset();
+  }
+};
+
+struct completion_vs_cancel : rl::test_suite<completion_vs_cancel, 3>, operation_fixture {
+  void before() { create(); }
   void thread(unsigned index) {
     if (index == 0) {
       suspend(*operation, *kernel);
@@ -109,24 +120,15 @@ struct completion_vs_cancel : rl::test_suite<completion_vs_cancel, 3> {
     }
   }
   void after() {
-    check_outcome(*operation, *kernel);
     if (operation->resumed_result.load() == -ECANCELED) {
       RL_ASSERT(operation->cancel_reason() == io_wake_reason::canceled);
     }
-    RL_ASSERT(kernel->cancels_asked.load(std::memory_order_relaxed) == 1);
-    operation.reset();
-    kernel.reset();
+    check_and_reset();
   }
 };
 
-struct two_cancellers : rl::test_suite<two_cancellers, 4> {
-  std::optional<model_operation> operation;
-  std::optional<mock_kernel> kernel;
-
-  void before() {
-    operation.emplace();
-    kernel.emplace();
-  }
+struct two_cancellers : rl::test_suite<two_cancellers, 4>, operation_fixture {
+  void before() { create(); }
   void thread(unsigned index) {
     switch (index) {
       case 0:
@@ -144,12 +146,9 @@ struct two_cancellers : rl::test_suite<two_cancellers, 4> {
     }
   }
   void after() {
-    check_outcome(*operation, *kernel);
     const io_wake_reason reason = operation->cancel_reason();
     RL_ASSERT(reason == io_wake_reason::canceled || reason == io_wake_reason::pool_shut_down);
-    RL_ASSERT(kernel->cancels_asked.load(std::memory_order_relaxed) == 1);  // the kernel is asked once
-    operation.reset();
-    kernel.reset();
+    check_and_reset();
   }
 };
 

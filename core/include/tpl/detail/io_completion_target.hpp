@@ -28,12 +28,10 @@ class io_completion_target : public io_waiter {
   // the kernel. A close records nothing: -ECANCELED with no reason means the stream closed.
   [[nodiscard]] bool request_cancel(io_wake_reason why) noexcept {
     std::uint8_t none = 0;
-    // release: pairs with cancel_reason()'s acquire. (The kernel's cancel, asked for after this
-    // store by a system call, already orders it before the completion that the operation reads
-    // after its gate: docs/memory-orders.md, Survivors.) relaxed on failure: another canceller
-    // asked already.
-    return cancel_reason_.compare_exchange_strong(none, static_cast<std::uint8_t>(static_cast<std::uint8_t>(why) + 1),
-                                                  std::memory_order_release, std::memory_order_relaxed);
+    const auto recorded = static_cast<std::uint8_t>(static_cast<std::uint8_t>(why) + 1);
+    // release: pairs with cancel_reason()'s acquire (the kernel's later cancel orders it too:
+    // memory-orders.md, Survivors); relaxed on failure: another canceller asked already.
+    return cancel_reason_.compare_exchange_strong(none, recorded, std::memory_order_release, std::memory_order_relaxed);
   }
   // Why a canceled completion was canceled: canceled or pool_shut_down, else closed.
   [[nodiscard]] io_wake_reason cancel_reason() const noexcept {

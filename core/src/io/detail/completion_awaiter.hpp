@@ -25,6 +25,7 @@
 
 #include "detail/io_descriptor.hpp"
 #include "detail/io_driver.hpp"
+#include "detail/io_wait_registration.hpp"
 #include "tpl/cancellation_registration.hpp"
 #include "tpl/cancellation_token.hpp"
 #include "tpl/detail/io_completion_target.hpp"
@@ -70,14 +71,7 @@ class completion_awaiter final : public completion_target,
 
   bool await_suspend(std::coroutine_handle<> coroutine) noexcept {
     coroutine_ = coroutine;
-    pool_ = tpl::detail::ambient_target().pool;
-    if (pool_ == nullptr) {
-      try {
-        pool_ = &thread_pool::default_pool();
-      } catch (...) {
-        // No pool to resume on: refused below, as a shut-down pool's wait is.
-      }
-    }
+    pool_ = pool_to_resume_on();
     // Queued and registered with the pool it resumes on in one step (pending_io_waits.hpp): a
     // shutdown either refuses it first or finds it registered and cancels it.
     bool queued = false;
@@ -100,10 +94,7 @@ class completion_awaiter final : public completion_target,
     }
     registered_ = true;
     in_flight_ = true;
-    // Counted for the pools' idle workers, as a readiness wait is (io_poller.hpp).
-    if (tpl::detail::io_poller* poller = tpl::detail::current_io_poller(); poller != nullptr && poller->wait_registered()) {
-      tpl::detail::pool_access::wake_one_worker(*pool_);
-    }
+    count_registered_wait(*pool_);
     if (token_.can_be_canceled()) {
       try {
         registration_ = token_.register_callback([this] {
@@ -153,8 +144,7 @@ class completion_awaiter final : public completion_target,
   }
   void leave_pool() {
     if (!registered_) return;
-    tpl::detail::pool_access::io_waits(*pool_).leave(*this);
-    if (tpl::detail::io_poller* poller = tpl::detail::current_io_poller()) poller->wait_left();
+    uncount_wait(*this, *pool_);
     registered_ = false;
   }
 

@@ -12,6 +12,7 @@
 #include <coroutine>
 #include <exception>
 
+#include "detail/io_wait_registration.hpp"
 #include "tpl/cancellation_token.hpp"
 #include "tpl/detail/io_operation_slot.hpp"
 #include "tpl/detail/io_poller.hpp"
@@ -39,15 +40,7 @@ class readiness_awaiter final : public tpl::detail::io_waiter,
 
   bool await_suspend(std::coroutine_handle<> coroutine) noexcept {
     coroutine_ = coroutine;
-    pool_ = tpl::detail::ambient_target().pool;
-    if (pool_ == nullptr) {
-      try {
-        pool_ = &thread_pool::default_pool();
-      } catch (...) {
-        // No pool to resume on (the default pool cannot start): not registered, so the wait is
-        // refused below, as a shut-down pool's would be.
-      }
-    }
+    pool_ = pool_to_resume_on();
     // Armed and registered with the pool it will resume on in one step (pending_io_waits.hpp),
     // or refused: the pool is shutting down, and the operation ends canceled without waiting.
     tpl::detail::arm_result armed = tpl::detail::arm_result::closed;
@@ -70,12 +63,7 @@ class readiness_awaiter final : public tpl::detail::io_waiter,
         registered_ = true;
         break;
     }
-    // Counted for the pools' idle workers (io_poller.hpp): if nobody polls the reactor now, wake
-    // one of this pool's sleeping workers to take the role (a worker falling asleep meanwhile is
-    // covered by the sleeper's own protocol).
-    if (tpl::detail::io_poller* poller = tpl::detail::current_io_poller(); poller != nullptr && poller->wait_registered()) {
-      tpl::detail::pool_access::wake_one_worker(*pool_);
-    }
+    count_registered_wait(*pool_);
     // Armed: a claimer may already be waking us, but it resumes nothing until we arrive at the
     // gate below, so the registration is ours to make.
     if (token_.can_be_canceled()) {
@@ -120,8 +108,7 @@ class readiness_awaiter final : public tpl::detail::io_waiter,
   }
   void leave_pool() {
     if (!registered_) return;
-    tpl::detail::pool_access::io_waits(*pool_).leave(*this);
-    if (tpl::detail::io_poller* poller = tpl::detail::current_io_poller()) poller->wait_left();
+    uncount_wait(*this, *pool_);
     registered_ = false;
   }
 
